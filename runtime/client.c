@@ -1,0 +1,2 @@
+/* client.c - in progress */
+typedef int ecs_placeholder_t;

@@ -1,0 +1,58 @@
+/* client.h - ECS API calls: action + parameters -> signed HTTP request, and
+ * HTTP response -> result or error. No I/O here: the http engine transfers.
+ */
+#ifndef ECS_CLIENT_H
+#define ECS_CLIENT_H
+
+#include "buf.h"
+#include "creds.h"
+#include "errors.h"
+#include "http.h"
+
+struct cJSON;
+
+#define ECS_API_VERSION "2014-05-26"
+
+typedef struct ecs_client_config {
+  char *region;            /* default region (NULL: none) */
+  char *endpoint;          /* "https://host[:port]" or "http://127.0.0.1:port";
+                              NULL: resolved from the region */
+  char *network;           /* NULL or "vpc" for endpoint resolution */
+  int signature;           /* 3 (default) or 1 */
+  long connect_timeout_ms; /* default 5000 */
+  long timeout_ms;         /* default 10000 */
+  size_t max_response;     /* default 8 MiB */
+  char *user_agent;        /* appended to the default user agent */
+  char *ca_file;
+  int insecure_http;
+} ecs_client_config;
+
+void ecs_client_config_init(ecs_client_config *c);
+void ecs_client_config_free(ecs_client_config *c);
+int ecs_client_config_copy(ecs_client_config *dst, const ecs_client_config *src);
+
+/* Builds a signed ECS request for action into req (which must be freshly
+ * init'ed or reset). params are the operation parameters, already flat.
+ * region: the call's region, else params' RegionId, else cfg->region; it is
+ * added as RegionId when params have none. V3: POST /?<params>, empty body,
+ * x-acs-* headers, Authorization; V1: POST /?<all params incl. Signature>.
+ * A fresh nonce and timestamp every time. Returns 0, or -1 with err set
+ * (ECONFIG: no region/bad endpoint; ECREDS: no credentials). */
+int ecs_client_prepare(const ecs_client_config *cfg, const ecs_creds *creds,
+                       const char *action, const ecs_params *params,
+                       const char *region, ecs_http_req *req, ecs_error *err);
+
+/* Interprets a completed request. On success (2xx with a JSON object body)
+ * stores the parsed body in *body (caller cJSON_Delete's it) and returns 0.
+ * Otherwise returns -1 with err filled: transport errors copied from req;
+ * error bodies -> code, message, request_id, host_id, recommend, status;
+ * kind THROTTLE for codes containing "Throttling"; retryable for throttling,
+ * 5xx and transport errors; retry_after from x-acs-retry-after (ms -> s);
+ * a non-JSON or truncated body -> EJSON with the status kept. */
+int ecs_client_finish(const ecs_http_req *req, struct cJSON **body,
+                      ecs_error *err);
+
+/* 1 when the action changes state (not Describe*, List*, Get*, Query*, Check*). */
+int ecs_action_is_mutating(const char *action);
+
+#endif

@@ -1,0 +1,2 @@
+/* creds.c - in progress */
+typedef int ecs_placeholder_t;

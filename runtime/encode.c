@@ -1,0 +1,2 @@
+/* encode.c - in progress */
+typedef int ecs_placeholder_t;

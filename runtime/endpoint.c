@@ -1,0 +1,2 @@
+/* endpoint.c - in progress */
+typedef int ecs_placeholder_t;

@@ -1,0 +1,16 @@
+/* endpoint.h - region -> ECS host name, as the official ECS SDK resolves it. */
+#ifndef ECS_ENDPOINT_H
+#define ECS_ENDPOINT_H
+
+#include <stddef.h>
+
+/* Writes the host for region into out (no scheme):
+ *  1. the SDK's endpoint map (cn-hangzhou -> ecs-cn-hangzhou.aliyuncs.com, ...);
+ *  2. else "ecs[-network].<region>.aliyuncs.com" (network NULL/""/"public"
+ *     adds nothing, "vpc" gives ecs-vpc.<region>...).
+ * Returns 0, or -1 when region is empty or not a plausible region id
+ * (only [a-z0-9-]), or when out is too small. */
+int ecs_endpoint_resolve(const char *region, const char *network, char *out,
+                         size_t outlen);
+
+#endif

@@ -1,0 +1,2 @@
+/* http.c - in progress */
+typedef int ecs_placeholder_t;

@@ -1,0 +1,2 @@
+/* sign.c - in progress */
+typedef int ecs_placeholder_t;
