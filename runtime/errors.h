@@ -23,8 +23,8 @@ typedef struct ecs_error {
   char *request_id;
   char *host_id;
   char *recommend;
-  char *action;      /* filled by the client */
-  char *instance_id; /* filled by the client when the request names one */
+  char *action;      /* filled by the binding from the call */
+  char *instance_id; /* filled by the binding when the call names one */
   int status;        /* HTTP status, 0 when there was no HTTP answer */
   int retryable;
   int ambiguous;     /* the request may have reached the server */
