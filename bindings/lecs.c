@@ -1,0 +1,926 @@
+/* lecs.c - the `ecs` Lua module: clients, calls, the scheduler's C half, and
+ * the error table. The pure-Lua half (bindings/lua/ecs.lua: reactivate,
+ * instances, parallel, retry, wait_for, log) is embedded at build time and
+ * receives the C functions below as its `core` table.
+ *
+ * Data flows one way: a Lua options table is copied into a C-owned call
+ * (lecs_call) before any yield; the runtime signs it (ecs_client_prepare) and
+ * the engine transfers it; the completion is turned into a Lua table or
+ * (nil, err) by the continuation that resumes the waiting code.
+ *
+ * Inside a task (a coroutine started by ecs.spawn) a call yields
+ * (TOKEN, "call", call) to the Lua scheduler, which resumes the task once the
+ * transfer completed. Anywhere else (top level, a user's own coroutine) the
+ * call drives the scheduler itself until its own transfer is done, so other
+ * tasks keep running meanwhile. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "client.h"
+#include "creds.h"
+#include "encode.h"
+#include "http.h"
+#include "lecs.h"
+#include "lecs_lua.h" /* generated: the embedded Lua sources */
+
+#define LECS_CTX "ecs.ctx"
+#define LECS_CLIENT "ecs.client"
+#define LECS_ERROR "ecs.error"
+#define LECS_TASKS "ecs.tasks"
+#define LECS_DRIVER "ecs.driver"
+#define LECS_DEFAULT "ecs.default_client"
+
+static char lecs_token; /* its address marks the scheduler's own yields */
+
+enum { CALL_PENDING, CALL_INFLIGHT, CALL_DONE };
+
+typedef struct lecs_ctx lecs_ctx;
+
+/* One API call, C-owned from the moment the Lua arguments are copied until
+ * the continuation has pushed its results. */
+typedef struct lecs_call {
+  ecs_http_req req;
+  lecs_ctx *ctx;
+  struct lecs_call *prev, *next; /* ctx->calls */
+  struct lecs_call *done_next;   /* ctx->done list */
+  int state;
+  int dry_run;
+  int raw; /* a plain GET (core.fetch): no signing, body returned as is */
+  ecs_client_config cfg;
+  ecs_creds creds;
+  ecs_params params;
+  char *action, *instance_id, *region;
+  ecs_error err; /* set when the call failed before any transfer */
+  double t0;
+} lecs_call;
+
+/* A client-side rate limit for one (access key, region, action): the send
+ * times of the last `cap` requests (a ring), so that no one-second window
+ * ever holds more than qps requests. */
+typedef struct lecs_limiter {
+  struct lecs_limiter *next;
+  char *key;
+  double *ring;
+  int cap, head, count;
+} lecs_limiter;
+
+struct lecs_ctx {
+  ecs_http *http;
+  lecs_call *calls;     /* every live call */
+  lecs_call *done_head; /* completed, not yet reported by core.poll */
+  lecs_limiter *limiters;
+  ecs_creds chain;      /* the default chain's credentials, once found */
+  int chain_found;
+  int dry_run;
+};
+
+/* Options a client can set; unset fields fall back to the default client. */
+enum {
+  OPT_REGION = 1 << 0, OPT_ENDPOINT = 1 << 1, OPT_SIGNATURE = 1 << 2,
+  OPT_CONNECT = 1 << 3, OPT_TIMEOUT = 1 << 4, OPT_QPS = 1 << 5, OPT_UA = 1 << 6,
+  OPT_CA = 1 << 7, OPT_INSECURE = 1 << 8, OPT_NETWORK = 1 << 9, OPT_PROFILE = 1 << 10,
+  OPT_MAXRESP = 1 << 11
+};
+
+typedef struct lecs_client {
+  ecs_client_config cfg;
+  unsigned set;
+  double qps;
+  char *profile;
+  ecs_creds creds;
+  int has_creds;
+  int is_default;
+} lecs_client;
+
+static lecs_call *call_new(lua_State *L, lecs_ctx *x);
+
+/* ------------------------------------------------------------------ time */
+
+static double mono_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double wall_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* --------------------------------------------------------------- context */
+
+static lecs_ctx *get_ctx(lua_State *L) {
+  lecs_ctx *c;
+  lua_getfield(L, LUA_REGISTRYINDEX, LECS_CTX);
+  c = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  if (!c) luaL_error(L, "ecs: module context missing");
+  return c;
+}
+
+static void call_free(lecs_call *c) {
+  ecs_http_req_free(&c->req);
+  ecs_client_config_free(&c->cfg);
+  ecs_creds_free(&c->creds);
+  ecs_params_free(&c->params);
+  ecs_error_free(&c->err);
+  free(c->action);
+  free(c->instance_id);
+  free(c->region);
+  free(c);
+}
+
+static void call_unlink(lecs_call *c) {
+  lecs_ctx *x = c->ctx;
+  if (c->prev) c->prev->next = c->next;
+  else if (x->calls == c) x->calls = c->next;
+  if (c->next) c->next->prev = c->prev;
+  c->prev = c->next = NULL;
+}
+
+/* __gc of the context: aborts transfers, then frees every call and limiter. */
+static int ctx_gc(lua_State *L) {
+  lecs_ctx *x = luaL_checkudata(L, 1, LECS_CTX);
+  if (x->http) ecs_http_free(x->http);
+  x->http = NULL;
+  while (x->calls) {
+    lecs_call *c = x->calls;
+    call_unlink(c);
+    call_free(c);
+  }
+  while (x->limiters) {
+    lecs_limiter *l = x->limiters;
+    x->limiters = l->next;
+    free(l->key);
+    free(l->ring);
+    free(l);
+  }
+  ecs_creds_free(&x->chain);
+  return 0;
+}
+
+/* ----------------------------------------------------------------- errors */
+
+static void set_str(lua_State *L, const char *k, const char *v) {
+  if (v) {
+    lua_pushstring(L, v);
+    lua_setfield(L, -2, k);
+  }
+}
+
+/* Pushes the Lua err table for e (see DESIGN.md). */
+static void push_error(lua_State *L, const ecs_error *e) {
+  lua_createtable(L, 0, 14);
+  set_str(L, "code", e->code ? e->code : "EUNKNOWN");
+  set_str(L, "message", e->message ? e->message : "");
+  if (e->status) {
+    lua_pushinteger(L, e->status);
+    lua_setfield(L, -2, "status");
+  }
+  set_str(L, "request_id", e->request_id);
+  set_str(L, "host_id", e->host_id);
+  set_str(L, "recommend", e->recommend);
+  set_str(L, "action", e->action);
+  set_str(L, "instance_id", e->instance_id);
+  set_str(L, "kind", ecs_err_kind_name(e->kind));
+  lua_pushboolean(L, e->retryable);
+  lua_setfield(L, -2, "retryable");
+  lua_pushboolean(L, e->ambiguous);
+  lua_setfield(L, -2, "ambiguous");
+  if (e->retry_after >= 0) {
+    lua_pushnumber(L, e->retry_after);
+    lua_setfield(L, -2, "retry_after");
+  }
+  luaL_setmetatable(L, LECS_ERROR);
+}
+
+/* __tostring of err: "Code (HTTP 403): message [RequestId X]". */
+static int error_tostring(lua_State *L) {
+  luaL_Buffer b;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_buffinit(L, &b);
+  lua_getfield(L, 1, "code");
+  luaL_addstring(&b, lua_isstring(L, -1) ? lua_tostring(L, -1) : "error");
+  lua_pop(L, 1);
+  lua_getfield(L, 1, "status");
+  if (lua_isinteger(L, -1)) {
+    lua_pushfstring(L, " (HTTP %d)", (int)lua_tointeger(L, -1));
+    luaL_addvalue(&b);
+  }
+  lua_pop(L, 1);
+  lua_getfield(L, 1, "message");
+  if (lua_isstring(L, -1) && lua_rawlen(L, -1) > 0) {
+    luaL_addstring(&b, ": ");
+    luaL_addvalue(&b);
+  } else {
+    lua_pop(L, 1);
+  }
+  lua_getfield(L, 1, "request_id");
+  if (lua_isstring(L, -1)) {
+    lua_pushfstring(L, " [RequestId %s]", lua_tostring(L, -1));
+    lua_remove(L, -2);
+    luaL_addvalue(&b);
+  } else {
+    lua_pop(L, 1);
+  }
+  luaL_pushresult(&b);
+  return 1;
+}
+
+/* core.error{code=, message=, kind=, ...} -> err table with the metatable
+ * (so Lua-side failures such as ETIMEOUT look like the C ones). */
+static int lecs_make_error(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  luaL_setmetatable(L, LECS_ERROR);
+  return 1;
+}
+
+/* ---------------------------------------------------------------- clients */
+
+static const char *const client_opts[] = {
+    "region", "endpoint", "signature", "connect_timeout", "timeout", "qps", "user_agent",
+    "ca_file", "insecure_http", "network", "profile", "max_response", "credentials", NULL};
+
+static int client_gc(lua_State *L) {
+  lecs_client *c = luaL_checkudata(L, 1, LECS_CLIENT);
+  ecs_client_config_free(&c->cfg);
+  ecs_creds_free(&c->creds);
+  free(c->profile);
+  c->profile = NULL;
+  return 0;
+}
+
+/* Copies string option k (if present) into *dst, setting bit. Raises on a
+ * non-string, naming the option. */
+static void opt_string(lua_State *L, int idx, const char *k, char **dst, unsigned *set,
+                       unsigned bit, const char *fn) {
+  lua_getfield(L, idx, k);
+  if (!lua_isnil(L, -1)) {
+    char *s;
+    if (lua_type(L, -1) != LUA_TSTRING) {
+      lua_pushfstring(L, "%s: string expected, got %s", k, luaL_typename(L, -1));
+      luaL_argerror(L, 1, lua_tostring(L, -1));
+    }
+    s = strdup(lua_tostring(L, -1));
+    if (!s) luaL_error(L, "%s: out of memory", fn);
+    free(*dst);
+    *dst = s;
+    *set |= bit;
+  }
+  lua_pop(L, 1);
+}
+
+/* Reads number option k in seconds; returns 1 when present. Raises unless
+ * it is a number within [lo, hi]. */
+static int opt_number(lua_State *L, int idx, const char *k, double lo, double hi, double *out) {
+  int present = 0;
+  lua_getfield(L, idx, k);
+  if (!lua_isnil(L, -1)) {
+    double d;
+    if (lua_type(L, -1) != LUA_TNUMBER) {
+      lua_pushfstring(L, "%s: number expected, got %s", k, luaL_typename(L, -1));
+      luaL_argerror(L, 1, lua_tostring(L, -1));
+    }
+    d = lua_tonumber(L, -1);
+    if (!(d >= lo && d <= hi)) {
+      lua_pushfstring(L, "%s: must be between %f and %f", k, lo, hi);
+      luaL_argerror(L, 1, lua_tostring(L, -1));
+    }
+    *out = d;
+    present = 1;
+  }
+  lua_pop(L, 1);
+  return present;
+}
+
+/* Applies the options table at idx to client c (used by ecs.client and
+ * ecs.configure). Raises on misuse, naming the option. */
+static void client_apply(lua_State *L, int idx, lecs_client *c, const char *fn) {
+  double d;
+  idx = lua_absindex(L, idx);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    int i, ok = 0;
+    lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TSTRING)
+      for (i = 0; client_opts[i]; i++)
+        if (strcmp(client_opts[i], lua_tostring(L, -1)) == 0) ok = 1;
+    if (!ok && !(c->is_default && lua_type(L, -1) == LUA_TSTRING &&
+                 strcmp(lua_tostring(L, -1), "dry_run") == 0)) {
+      lua_pushfstring(L, "unknown option '%s'", luaL_tolstring(L, -1, NULL));
+      luaL_argerror(L, 1, lua_tostring(L, -1));
+    }
+  }
+  opt_string(L, idx, "region", &c->cfg.region, &c->set, OPT_REGION, fn);
+  opt_string(L, idx, "endpoint", &c->cfg.endpoint, &c->set, OPT_ENDPOINT, fn);
+  opt_string(L, idx, "user_agent", &c->cfg.user_agent, &c->set, OPT_UA, fn);
+  opt_string(L, idx, "ca_file", &c->cfg.ca_file, &c->set, OPT_CA, fn);
+  opt_string(L, idx, "network", &c->cfg.network, &c->set, OPT_NETWORK, fn);
+  opt_string(L, idx, "profile", &c->profile, &c->set, OPT_PROFILE, fn);
+  if (c->set & OPT_ENDPOINT) {
+    const char *e = c->cfg.endpoint;
+    if (strncmp(e, "https://", 8) != 0 && strncmp(e, "http://", 7) != 0)
+      luaL_argerror(L, 1, "endpoint: must start with https:// or http://");
+  }
+  lua_getfield(L, idx, "signature");
+  if (!lua_isnil(L, -1)) {
+    const char *s = lua_tostring(L, -1);
+    if (lua_type(L, -1) != LUA_TSTRING || (strcmp(s, "v3") != 0 && strcmp(s, "v1") != 0))
+      luaL_argerror(L, 1, "signature: must be \"v3\" or \"v1\"");
+    c->cfg.signature = s[1] == '3' ? 3 : 1;
+    c->set |= OPT_SIGNATURE;
+  }
+  lua_pop(L, 1);
+  if (opt_number(L, idx, "connect_timeout", 0.001, 600, &d)) {
+    c->cfg.connect_timeout_ms = (long)(d * 1000);
+    c->set |= OPT_CONNECT;
+  }
+  if (opt_number(L, idx, "timeout", 0.001, 3600, &d)) {
+    c->cfg.timeout_ms = (long)(d * 1000);
+    c->set |= OPT_TIMEOUT;
+  }
+  if (opt_number(L, idx, "qps", 0, 100000, &d)) {
+    c->qps = d;
+    c->set |= OPT_QPS;
+  }
+  if (opt_number(L, idx, "max_response", 1024, 1024.0 * 1024 * 1024, &d)) {
+    c->cfg.max_response = (size_t)d;
+    c->set |= OPT_MAXRESP;
+  }
+  lua_getfield(L, idx, "insecure_http");
+  if (!lua_isnil(L, -1)) {
+    if (!lua_isboolean(L, -1)) luaL_argerror(L, 1, "insecure_http: boolean expected");
+    c->cfg.insecure_http = lua_toboolean(L, -1);
+    c->set |= OPT_INSECURE;
+  }
+  lua_pop(L, 1);
+  lua_getfield(L, idx, "credentials");
+  if (!lua_isnil(L, -1)) {
+    const char *id, *secret, *token = NULL;
+    int t = lua_gettop(L);
+    if (!lua_istable(L, t)) luaL_argerror(L, 1, "credentials: table expected");
+    lua_getfield(L, t, "access_key_id");
+    lua_getfield(L, t, "access_key_secret");
+    lua_getfield(L, t, "security_token");
+    id = lua_tostring(L, t + 1);
+    secret = lua_tostring(L, t + 2);
+    if (lua_type(L, t + 1) != LUA_TSTRING || !*id)
+      luaL_argerror(L, 1, "credentials.access_key_id: non-empty string expected");
+    if (lua_type(L, t + 2) != LUA_TSTRING || !*secret)
+      luaL_argerror(L, 1, "credentials.access_key_secret: non-empty string expected");
+    if (!lua_isnil(L, t + 3)) {
+      if (lua_type(L, t + 3) != LUA_TSTRING)
+        luaL_argerror(L, 1, "credentials.security_token: string expected");
+      token = lua_tostring(L, t + 3);
+    }
+    if (ecs_creds_set(&c->creds, id, secret, token, NULL) < 0) luaL_error(L, "%s: out of memory", fn);
+    c->has_creds = 1;
+    lua_settop(L, t);
+  }
+  lua_pop(L, 1);
+  if (c->is_default) {
+    lua_getfield(L, idx, "dry_run");
+    if (!lua_isnil(L, -1)) get_ctx(L)->dry_run = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+  }
+}
+
+static lecs_client *client_new(lua_State *L) {
+  lecs_client *c = lua_newuserdatauv(L, sizeof *c, 0);
+  memset(c, 0, sizeof *c);
+  ecs_client_config_init(&c->cfg);
+  ecs_creds_init(&c->creds);
+  luaL_setmetatable(L, LECS_CLIENT);
+  return c;
+}
+
+/* core.client(opts) -> client userdata. Raises on unknown/ill-typed options. */
+static int lecs_client_new(lua_State *L) {
+  lecs_client *c;
+  if (lua_isnoneornil(L, 1)) {
+    lua_settop(L, 0);
+    lua_newtable(L);
+  }
+  luaL_checktype(L, 1, LUA_TTABLE);
+  c = client_new(L);
+  client_apply(L, 1, c, "client");
+  return 1;
+}
+
+static lecs_client *default_client(lua_State *L) {
+  lecs_client *c;
+  lua_getfield(L, LUA_REGISTRYINDEX, LECS_DEFAULT);
+  c = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return c;
+}
+
+/* core.configure(opts): changes the default client that module functions use
+ * and that clients fall back to. Raises on misuse. */
+static int lecs_configure(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  client_apply(L, 1, default_client(L), "configure");
+  return 0;
+}
+
+/* core.client_info(client|nil) -> table of effective settings (never
+ * secrets): region, endpoint, signature, qps, access_key_id. */
+static int lecs_client_info(lua_State *L) {
+  lecs_client *d = default_client(L);
+  lecs_client *c = lua_isnoneornil(L, 1) ? d : luaL_checkudata(L, 1, LECS_CLIENT);
+  const ecs_creds *cr = c->has_creds ? &c->creds : d->has_creds ? &d->creds : NULL;
+  lecs_ctx *x = get_ctx(L);
+  lua_createtable(L, 0, 6);
+  set_str(L, "region", (c->set & OPT_REGION) ? c->cfg.region : d->cfg.region);
+  set_str(L, "endpoint", (c->set & OPT_ENDPOINT) ? c->cfg.endpoint : d->cfg.endpoint);
+  lua_pushstring(L, ((c->set & OPT_SIGNATURE) ? c->cfg.signature : d->cfg.signature) == 1 ? "v1" : "v3");
+  lua_setfield(L, -2, "signature");
+  lua_pushnumber(L, (c->set & OPT_QPS) ? c->qps : d->qps);
+  lua_setfield(L, -2, "qps");
+  set_str(L, "profile", (c->set & OPT_PROFILE) ? c->profile : d->profile);
+  if (!cr && x->chain_found) cr = &x->chain;
+  if (cr) {
+    set_str(L, "access_key_id", cr->access_key_id);
+    set_str(L, "provider", cr->provider);
+  }
+  lua_pushboolean(L, x->dry_run);
+  lua_setfield(L, -2, "dry_run");
+  return 1;
+}
+
+/* Fills dst with the effective settings of c over the default client d.
+ * 0 or -1 (out of memory). */
+static int effective_config(ecs_client_config *dst, const lecs_client *c, const lecs_client *d) {
+  const ecs_client_config *cc = &c->cfg, *dc = &d->cfg;
+  unsigned s = c->set;
+  ecs_client_config tmp = *dc;
+#define PICK(bit, f) tmp.f = (s & (bit)) ? cc->f : dc->f
+  PICK(OPT_REGION, region);
+  PICK(OPT_ENDPOINT, endpoint);
+  PICK(OPT_NETWORK, network);
+  PICK(OPT_SIGNATURE, signature);
+  PICK(OPT_CONNECT, connect_timeout_ms);
+  PICK(OPT_TIMEOUT, timeout_ms);
+  PICK(OPT_MAXRESP, max_response);
+  PICK(OPT_UA, user_agent);
+  PICK(OPT_CA, ca_file);
+  PICK(OPT_INSECURE, insecure_http);
+#undef PICK
+  return ecs_client_config_copy(dst, &tmp);
+}
+
+/* --------------------------------------------------------------- limiter */
+
+/* Reserves a send slot for key at qps; returns how many seconds to wait
+ * before sending (0 for now). The reservation counts immediately, so
+ * concurrent callers queue up behind each other. */
+static double limiter_reserve(lecs_ctx *x, const char *key, double qps, double now, int *oom) {
+  lecs_limiter *l;
+  int cap = (int)qps;
+  double window = 1.0, t;
+  *oom = 0;
+  if (cap < 1) { /* below 1 qps: one request per 1/qps seconds */
+    cap = 1;
+    window = 1.0 / qps;
+  }
+  window += 0.002; /* margin for arrival jitter at the server */
+  for (l = x->limiters; l; l = l->next)
+    if (strcmp(l->key, key) == 0) break;
+  if (l && l->cap != cap) { /* qps changed: start over */
+    free(l->ring);
+    l->ring = calloc((size_t)cap, sizeof *l->ring);
+    if (!l->ring) { *oom = 1; return 0; }
+    l->cap = cap;
+    l->head = l->count = 0;
+  }
+  if (!l) {
+    l = calloc(1, sizeof *l);
+    if (!l || !(l->key = strdup(key)) || !(l->ring = calloc((size_t)cap, sizeof *l->ring))) {
+      if (l) free(l->key);
+      free(l);
+      *oom = 1;
+      return 0;
+    }
+    l->cap = cap;
+    l->next = x->limiters;
+    x->limiters = l;
+  }
+  t = now;
+  if (l->count == l->cap) {
+    double oldest = l->ring[l->head]; /* the cap-th most recent send */
+    if (oldest + window > t) t = oldest + window;
+  } else {
+    l->count++;
+  }
+  {
+    /* the newest reservation is at head-1; keep the ring ordered */
+    int newest = (l->head + l->cap - 1) % l->cap;
+    if (l->count > 1 && l->ring[newest] > t) t = l->ring[newest];
+  }
+  l->ring[l->head] = t;
+  l->head = (l->head + 1) % l->cap;
+  return t - now;
+}
+
+/* ------------------------------------------------------------------ calls */
+
+static void call_done_cb(ecs_http_req *req, void *ud) {
+  lecs_call *c = ud;
+  (void)req;
+  c->state = CALL_DONE;
+  c->done_next = c->ctx->done_head;
+  c->ctx->done_head = c;
+}
+
+/* Is the running coroutine one of the scheduler's tasks? */
+static int in_task(lua_State *L) {
+  int r;
+  if (!lua_isyieldable(L)) return 0;
+  lua_getfield(L, LUA_REGISTRYINDEX, LECS_TASKS);
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  lua_pushthread(L);
+  lua_rawget(L, -2);
+  r = lua_toboolean(L, -1);
+  lua_pop(L, 2);
+  return r;
+}
+
+/* Runs the Lua scheduler's step once with at most max_wait seconds of
+ * waiting (the driver is set by ecs.lua). */
+static void drive_step(lua_State *L, double max_wait) {
+  lua_getfield(L, LUA_REGISTRYINDEX, LECS_DRIVER);
+  lua_pushnumber(L, max_wait);
+  lua_call(L, 1, 0);
+}
+
+/* Pushes the outcome of a finished call: body table, or nil + err. Frees
+ * the call. Returns the number of results. */
+static int call_finish(lua_State *L, lecs_call *c) {
+  cJSON *body = NULL;
+  ecs_error err;
+  int rc;
+  ecs_error_init(&err);
+  if (c->err.kind != ECS_KIND_NONE) {
+    ecs_error_move(&err, &c->err);
+    rc = -1;
+  } else if (c->raw) {
+    if (c->req.failed) {
+      ecs_error_move(&err, &c->req.err);
+      rc = -1;
+    } else {
+      call_unlink(c);
+      lua_pushlstring(L, ecs_buf_cstr(&c->req.resp_body), c->req.resp_body.len);
+      lua_pushinteger(L, c->req.status);
+      call_free(c);
+      return 2;
+    }
+  } else {
+    rc = ecs_client_finish(&c->req, &body, &err);
+  }
+  call_unlink(c);
+  if (rc == 0) {
+    cJSON **box;
+    call_free(c);
+    /* let Lua own the tree while converting, so a raise cannot leak it */
+    box = lua_newuserdatauv(L, sizeof *box, 0);
+    *box = body;
+    lecs_push_json(L, body);
+    cJSON_Delete(body);
+    *box = NULL;
+    lua_remove(L, -2);
+    return 1;
+  }
+  if (!err.action) ecs_error_field(&err.action, c->action);
+  if (!err.instance_id) ecs_error_field(&err.instance_id, c->instance_id);
+  call_free(c);
+  lua_pushnil(L);
+  push_error(L, &err);
+  ecs_error_free(&err);
+  return 2;
+}
+
+/* Signs and submits c; on failure records the error in c and marks it done. */
+static void call_submit(lecs_call *c) {
+  lecs_ctx *x = c->ctx;
+  if (c->dry_run) {
+    ecs_error_set(&c->err, ECS_KIND_CONFIG, "EDRYRUN",
+                  "dry run: %s was not sent", c->action);
+    c->state = CALL_DONE;
+    return;
+  }
+  if (!c->raw && ecs_client_prepare(&c->cfg, &c->creds, c->action, &c->params, c->region,
+                                    &c->req, &c->err) < 0) {
+    c->state = CALL_DONE;
+    return;
+  }
+  c->req.done = call_done_cb;
+  c->req.ud = c;
+  if (ecs_http_submit(x->http, &c->req) < 0) {
+    ecs_error_move(&c->err, &c->req.err);
+    if (c->err.kind == ECS_KIND_NONE)
+      ecs_error_set(&c->err, ECS_KIND_TRANSPORT, "EHTTP", "could not start the transfer");
+    c->state = CALL_DONE;
+    return;
+  }
+  c->state = CALL_INFLIGHT;
+}
+
+static int call_k_done(lua_State *L, int status, lua_KContext k) {
+  (void)status;
+  return call_finish(L, (lecs_call *)k);
+}
+
+/* Continuation after a rate-limit wait inside a task: submit, then wait. */
+static int call_k_submit(lua_State *L, int status, lua_KContext k) {
+  lecs_call *c = (lecs_call *)k;
+  (void)status;
+  call_submit(c);
+  if (c->state == CALL_DONE) return call_finish(L, c);
+  lua_pushlightuserdata(L, &lecs_token);
+  lua_pushliteral(L, "call");
+  lua_pushlightuserdata(L, c);
+  return lua_yieldk(L, 3, (lua_KContext)c, call_k_done);
+}
+
+/* Resolves the credentials for a call into c->creds: the client's, the
+ * default client's, else the default chain (looked up once). 0 or -1 with
+ * c->err set. */
+static int call_creds(lecs_ctx *x, lecs_call *c, const lecs_client *cl, const lecs_client *d) {
+  const ecs_creds *src = cl->has_creds ? &cl->creds : d->has_creds ? &d->creds : NULL;
+  if (!src) {
+    if (!x->chain_found) {
+      if (ecs_creds_default(&x->chain, &c->err) < 0) return -1;
+      x->chain_found = 1;
+    }
+    src = &x->chain;
+  }
+  if (ecs_creds_copy(&c->creds, src) < 0)
+    return ecs_error_set(&c->err, ECS_KIND_CONFIG, "ENOMEM", "out of memory");
+  return 0;
+}
+
+/* core.call(client|nil, action, params|nil, region|nil) -> body | nil, err.
+ * Misuse raises; everything the environment decides is (nil, err). Yields
+ * inside a task; drives the scheduler elsewhere. */
+static int lecs_call_api(lua_State *L) {
+  lecs_ctx *x = get_ctx(L);
+  lecs_client *d = default_client(L);
+  lecs_client *cl = lua_isnoneornil(L, 1) ? d : luaL_checkudata(L, 1, LECS_CLIENT);
+  const char *action = luaL_checkstring(L, 2);
+  const char *region = luaL_optstring(L, 4, NULL);
+  lecs_call *c;
+  double qps, wait = 0;
+  if (!*action) luaL_argerror(L, 2, "action must not be empty");
+  if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
+  c = call_new(L, x); /* owned by the context: a raise leaks nothing */
+  if (!lua_isnoneornil(L, 3)) {
+    cJSON *j = lecs_to_json(L, 3, "bad argument #3 to 'call'");
+    if (ecs_flatten(&c->params, NULL, j) < 0) return luaL_error(L, "out of memory");
+    lua_pop(L, 1);
+  }
+  if (!(c->action = strdup(action)) || (region && !(c->region = strdup(region))) ||
+      effective_config(&c->cfg, cl, d) < 0)
+    return luaL_error(L, "out of memory");
+  {
+    const char *iid = ecs_params_get(&c->params, "InstanceId");
+    if (iid && !(c->instance_id = strdup(iid))) return luaL_error(L, "out of memory");
+  }
+  c->dry_run = x->dry_run && ecs_action_is_mutating(action);
+  if (!c->dry_run && call_creds(x, c, cl, d) < 0) {
+    c->state = CALL_DONE;
+    return call_finish(L, c);
+  }
+  qps = (cl->set & OPT_QPS) ? cl->qps : d->qps;
+  if (qps > 0 && !c->dry_run) {
+    char key[512];
+    int oom;
+    const char *r = c->region ? c->region : ecs_params_get(&c->params, "RegionId");
+    if (!r) r = c->cfg.region ? c->cfg.region : "";
+    snprintf(key, sizeof key, "%s\n%s\n%s", c->creds.access_key_id, r, action);
+    wait = limiter_reserve(x, key, qps, mono_now(), &oom);
+    if (oom) return luaL_error(L, "out of memory");
+  }
+  if (in_task(L)) {
+    if (wait > 0) {
+      lua_pushlightuserdata(L, &lecs_token);
+      lua_pushliteral(L, "sleep");
+      lua_pushnumber(L, wait);
+      return lua_yieldk(L, 3, (lua_KContext)c, call_k_submit);
+    }
+    return call_k_submit(L, LUA_OK, (lua_KContext)c);
+  }
+  if (wait > 0) {
+    double until = mono_now() + wait;
+    double left;
+    while ((left = until - mono_now()) > 0) drive_step(L, left);
+  }
+  call_submit(c);
+  while (c->state != CALL_DONE) drive_step(L, 1.0);
+  return call_finish(L, c);
+}
+
+/* Allocates a call owned by the context's list (so a raise leaks nothing). */
+static lecs_call *call_new(lua_State *L, lecs_ctx *x) {
+  lecs_call *c = calloc(1, sizeof *c);
+  if (!c) luaL_error(L, "out of memory");
+  ecs_http_req_init(&c->req);
+  ecs_client_config_init(&c->cfg);
+  ecs_creds_init(&c->creds);
+  ecs_params_init(&c->params);
+  ecs_error_init(&c->err);
+  c->ctx = x;
+  c->t0 = mono_now();
+  c->next = x->calls;
+  if (x->calls) x->calls->prev = c;
+  x->calls = c;
+  return c;
+}
+
+/* core.fetch(url [, timeout_s]) -> body, status | nil, err: a plain GET
+ * through the same engine (loopback http only unless https), used for the
+ * simulator's /_sim endpoints. Blocks (drives the scheduler) until done. */
+static int lecs_fetch(lua_State *L) {
+  lecs_ctx *x = get_ctx(L);
+  const char *url = luaL_checkstring(L, 1);
+  double t = luaL_optnumber(L, 2, 10);
+  lecs_call *c = call_new(L, x);
+  c->raw = 1;
+  if (!(c->req.method = strdup("GET")) || !(c->req.url = strdup(url)) ||
+      !(c->action = strdup("GET")))
+    return luaL_error(L, "out of memory");
+  c->req.timeout_ms = (long)(t * 1000);
+  c->req.max_response = 256u * 1024 * 1024;
+  call_submit(c);
+  while (c->state != CALL_DONE) drive_step(L, 1.0);
+  return call_finish(L, c);
+}
+
+/* core.poll(timeout_s, out) -> n: drives the transfers for at most timeout_s
+ * seconds, stores the calls completed since the last poll in out[1..n]
+ * (light userdata, matching what waiting tasks yielded). */
+static int lecs_poll(lua_State *L) {
+  lecs_ctx *x = get_ctx(L);
+  double t = luaL_checknumber(L, 1);
+  int n = 0;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  if (t < 0) t = 0;
+  if (t > 3600) t = 3600;
+  if (ecs_http_active(x->http) > 0) {
+    if (ecs_http_run(x->http, (long)ceil(t * 1000)) < 0) return luaL_error(L, "ecs: transfer engine failed");
+  } else if (t > 0 && !x->done_head) {
+    struct timespec ts;
+    ts.tv_sec = (time_t)t;
+    ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
+  }
+  while (x->done_head) {
+    lecs_call *c = x->done_head;
+    x->done_head = c->done_next;
+    c->done_next = NULL;
+    lua_pushlightuserdata(L, c);
+    lua_rawseti(L, 2, ++n);
+  }
+  lua_pushinteger(L, n);
+  return 1;
+}
+
+/* core.inflight() -> number of transfers in flight. */
+static int lecs_inflight(lua_State *L) {
+  lua_pushinteger(L, ecs_http_active(get_ctx(L)->http));
+  return 1;
+}
+
+/* core.set_scheduler(tasks_table, step_fn): registers the scheduler's task
+ * set (threads -> true) and its step function. */
+static int lecs_set_scheduler(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushvalue(L, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, LECS_TASKS);
+  lua_pushvalue(L, 2);
+  lua_setfield(L, LUA_REGISTRYINDEX, LECS_DRIVER);
+  return 0;
+}
+
+static int lecs_now(lua_State *L) {
+  lua_pushnumber(L, wall_now());
+  return 1;
+}
+
+static int lecs_monotonic(lua_State *L) {
+  lua_pushnumber(L, mono_now());
+  return 1;
+}
+
+/* core.set_client_methods(t): the __index of client userdata. */
+static int lecs_set_client_methods(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_getmetatable(L, LECS_CLIENT);
+  lua_pushvalue(L, 1);
+  lua_setfield(L, -2, "__index");
+  return 0;
+}
+
+static int lecs_is_client(lua_State *L) {
+  lua_pushboolean(L, luaL_testudata(L, 1, LECS_CLIENT) != NULL);
+  return 1;
+}
+
+static int lecs_stderr_isatty(lua_State *L) {
+  lua_pushboolean(L, isatty(2));
+  return 1;
+}
+
+static int lecs_is_mutating(lua_State *L) {
+  lua_pushboolean(L, ecs_action_is_mutating(luaL_checkstring(L, 1)));
+  return 1;
+}
+
+/* Creates the per-state context, the metatables and the default client. */
+static void open_context(lua_State *L) {
+  lecs_ctx *x;
+  lecs_client *d;
+  const char *r;
+  lua_getfield(L, LUA_REGISTRYINDEX, LECS_CTX);
+  if (!lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pop(L, 1);
+  x = lua_newuserdatauv(L, sizeof *x, 0);
+  memset(x, 0, sizeof *x);
+  ecs_creds_init(&x->chain);
+  luaL_newmetatable(L, LECS_CTX);
+  lua_pushcfunction(L, ctx_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  x->http = ecs_http_new();
+  if (!x->http) luaL_error(L, "ecs: cannot initialise libcurl");
+  lua_setfield(L, LUA_REGISTRYINDEX, LECS_CTX);
+
+  luaL_newmetatable(L, LECS_CLIENT);
+  lua_pushcfunction(L, client_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushliteral(L, "ecs.client");
+  lua_setfield(L, -2, "__name");
+  lua_pop(L, 1);
+  luaL_newmetatable(L, LECS_ERROR);
+  lua_pushcfunction(L, error_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pushliteral(L, "ecs.error");
+  lua_setfield(L, -2, "__name");
+  lua_pop(L, 1);
+
+  d = client_new(L);
+  d->is_default = 1;
+  r = getenv("ALIBABA_CLOUD_REGION_ID");
+  if (r && *r) d->cfg.region = strdup(r);
+  lua_setfield(L, LUA_REGISTRYINDEX, LECS_DEFAULT);
+}
+
+int luaopen_ecs(lua_State *L) {
+  static const luaL_Reg core[] = {
+      {"call", lecs_call_api},
+      {"client", lecs_client_new},
+      {"client_info", lecs_client_info},
+      {"configure", lecs_configure},
+      {"error", lecs_make_error},
+      {"fetch", lecs_fetch},
+      {"inflight", lecs_inflight},
+      {"is_client", lecs_is_client},
+      {"is_mutating", lecs_is_mutating},
+      {"monotonic", lecs_monotonic},
+      {"now", lecs_now},
+      {"poll", lecs_poll},
+      {"set_client_methods", lecs_set_client_methods},
+      {"set_scheduler", lecs_set_scheduler},
+      {"stderr_isatty", lecs_stderr_isatty},
+      {NULL, NULL}};
+  open_context(L);
+  if (luaL_loadbufferx(L, lecs_lua_ecs, sizeof lecs_lua_ecs - 1, "=[ecs]", "t") != LUA_OK)
+    return lua_error(L);
+  luaL_newlib(L, core);
+  lua_pushlightuserdata(L, &lecs_token);
+  lua_setfield(L, -2, "TOKEN");
+  lua_pushliteral(L, LECS_VERSION);
+  lua_setfield(L, -2, "version");
+  lecs_open_json(L);
+  lua_setfield(L, -2, "json");
+  lecs_open_sign(L);
+  lua_setfield(L, -2, "sign");
+  lecs_open_sim(L);
+  lua_setfield(L, -2, "sim");
+  lua_call(L, 1, 1); /* ecs.lua(core) -> module table */
+  return 1;
+}

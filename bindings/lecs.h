@@ -1,0 +1,32 @@
+/* lecs.h - internals shared by the files of the `ecs` Lua module. */
+#ifndef ECS_LECS_H
+#define ECS_LECS_H
+
+#include "compat.h"
+
+struct cJSON;
+
+#define LECS_VERSION "0.1.0"
+
+/* Opens the module: pushes the `ecs` table. */
+int luaopen_ecs(lua_State *L);
+
+/* JSON <-> Lua (lecs_json.c). */
+/* Pushes the Lua value for v (objects/arrays -> tables, null -> ecs.null). */
+void lecs_push_json(lua_State *L, const struct cJSON *v);
+/* Converts the value at idx to a cJSON tree owned by a box userdata that is
+ * pushed on the stack (so a raise frees it); returns the tree. what names the
+ * argument in error messages. Raises on values JSON cannot hold. */
+struct cJSON *lecs_to_json(lua_State *L, int idx, const char *what);
+/* Registers json functions into the table at the top of the stack. */
+void lecs_open_json(lua_State *L);
+/* Pushes the array-marker metatable (decoded arrays carry it). */
+void lecs_push_array_mt(lua_State *L);
+
+/* Signing functions: ecs.sign.v1 / v3 (lecs_sign.c). Pushes the table. */
+void lecs_open_sign(lua_State *L);
+
+/* In-process simulator: ecs.sim (lecs_sim.c). Pushes the table. */
+void lecs_open_sim(lua_State *L);
+
+#endif

@@ -1,0 +1,795 @@
+-- ecs.lua - the pure-Lua half of the `ecs` module, embedded into the module
+-- at build time. It receives the C core (bindings/lecs.c) and returns the
+-- module table. Policy helpers live here: the task scheduler, reactivate,
+-- instances, reactivatable, parallel, retry, wait_for, log.
+local core = ...
+
+local TOKEN = core.TOKEN
+local json = core.json
+local mono = core.monotonic
+local cyield, crunning, cstatus = coroutine.yield, coroutine.running, coroutine.status
+local pack, unpack = table.pack, table.unpack
+local floor, min, max, huge, random = math.floor, math.min, math.max, math.huge, math.random
+local type, tostring, select, error, pcall, setmetatable = type, tostring, select, error, pcall, setmetatable
+
+local M = {
+  version = core.version,
+  json = json,
+  null = json.null,
+  sign = core.sign,
+  sim = core.sim,
+  now = core.now,
+  error = core.error,
+}
+
+-- Raises "bad argument #n to 'fn' (msg)" at the caller of the API function.
+local function argerror(n, fn, msg, level)
+  error(("bad argument #%d to '%s' (%s)"):format(n, fn, msg), (level or 2) + 1)
+end
+
+local function checktype(v, want, n, fn, optional)
+  local t = type(v)
+  if t == want or (optional and v == nil) then return v end
+  argerror(n, fn, ("%s expected, got %s"):format(want, v == nil and "no value" or t), 2)
+end
+
+local function checkopts(opts, allowed, n, fn)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then argerror(n, fn, "table expected, got " .. type(opts), 2) end
+  for k in pairs(opts) do
+    if not allowed[k] then argerror(n, fn, ("unknown option '%s'"):format(tostring(k)), 2) end
+  end
+  return opts
+end
+
+local function set(list)
+  local s = {}
+  for _, k in ipairs(list) do s[k] = true end
+  return s
+end
+
+------------------------------------------------------------------ scheduler
+-- Tasks are coroutines. A task waits only by yielding (TOKEN, what, arg) from
+-- ecs functions: "call" (a transfer, resumed by core.poll), "sleep" (a timer)
+-- or "join" (another task). Anything else it yields is a misuse that ends
+-- the task with a clear error.
+
+local tasks = {}          -- thread -> true, read by the C core (in_task)
+local ntasks = 0
+local ready, rhead, rtail = {}, 1, 0
+local waiting = {}        -- call (light userdata) -> task
+local timers = {}         -- binary heap of { at, task }
+local pollbuf = {}
+local failures = {}       -- failed tasks nobody joined
+local Task = {}
+Task.__index = Task
+Task.__name = "ecs.task"
+local next_task_id = 0
+
+local function push_ready(t)
+  rtail = rtail + 1
+  ready[rtail] = t
+end
+
+local function heap_push(e)
+  local h = timers
+  local i = #h + 1
+  h[i] = e
+  while i > 1 do
+    local p = i // 2
+    if h[p].at <= h[i].at then break end
+    h[p], h[i] = h[i], h[p]
+    i = p
+  end
+end
+
+local function heap_pop()
+  local h = timers
+  local top, n = h[1], #h
+  h[1] = h[n]
+  h[n] = nil
+  n = n - 1
+  local i = 1
+  while true do
+    local l, r, s = 2 * i, 2 * i + 1, i
+    if l <= n and h[l].at < h[s].at then s = l end
+    if r <= n and h[r].at < h[s].at then s = r end
+    if s == i then break end
+    h[s], h[i] = h[i], h[s]
+    i = s
+  end
+  return top
+end
+
+local function finish(t, ok, ...)
+  t.done = true
+  tasks[t.co] = nil
+  ntasks = ntasks - 1
+  if ok then
+    t.results = pack(...)
+  else
+    t.error = ...
+    failures[t] = true
+  end
+  for i = 1, #t.joiners do push_ready(t.joiners[i]) end
+  t.joiners = nil
+end
+
+local function traceback(co, e)
+  if type(e) == "table" then return e end -- err tables stay tables
+  return debug.traceback(co, tostring(e))
+end
+
+local function after_resume(t, ok, ...)
+  if not ok then
+    return finish(t, false, traceback(t.co, (...)))
+  end
+  if cstatus(t.co) == "dead" then
+    return finish(t, true, ...)
+  end
+  local tok, what, arg = ...
+  if tok ~= TOKEN then
+    return finish(t, false, debug.traceback(t.co,
+      "coroutine.yield inside an ecs task: a task may only wait through ecs functions " ..
+      "(ecs calls, ecs.sleep, ecs.join, ecs.parallel)"))
+  end
+  if what == "call" then
+    waiting[arg] = t
+  elseif what == "sleep" then
+    heap_push({ at = mono() + arg, task = t })
+  elseif what == "join" then
+    if arg.done then push_ready(t) else arg.joiners[#arg.joiners + 1] = t end
+  end
+end
+
+local function resume(t)
+  local args = t.args
+  if args then
+    t.args = nil
+    return after_resume(t, coroutine.resume(t.co, unpack(args, 1, args.n)))
+  end
+  return after_resume(t, coroutine.resume(t.co))
+end
+
+-- One turn of the loop: run the tasks that are ready, then wait up to
+-- max_wait seconds for transfers and timers. Called by the C core too, when
+-- a call at the top level waits for its own transfer.
+local function step(max_wait)
+  local stop = rtail
+  while rhead <= stop do
+    local t = ready[rhead]
+    ready[rhead] = nil
+    rhead = rhead + 1
+    resume(t)
+  end
+  local wait = max_wait
+  if rhead <= rtail then wait = 0 end
+  local h = timers[1]
+  if h then wait = min(wait, h.at - mono()) end
+  if wait < 0 then wait = 0 end
+  local n = core.poll(wait, pollbuf)
+  for i = 1, n do
+    local c = pollbuf[i]
+    pollbuf[i] = nil
+    local t = waiting[c]
+    if t then
+      waiting[c] = nil
+      push_ready(t)
+    end
+  end
+  if timers[1] then
+    local now = mono()
+    while timers[1] and timers[1].at <= now do push_ready(heap_pop().task) end
+  end
+end
+core.set_scheduler(tasks, step)
+
+local function in_task()
+  local co, main = crunning()
+  return not main and tasks[co] == true
+end
+
+-- Is there anything that could still make progress?
+local function can_progress()
+  return rhead <= rtail or timers[1] ~= nil or core.inflight() > 0 or next(waiting) ~= nil
+end
+
+function M.spawn(fn, ...)
+  checktype(fn, "function", 1, "spawn")
+  next_task_id = next_task_id + 1
+  local t = setmetatable({ co = coroutine.create(fn), args = pack(...), joiners = {},
+                           id = next_task_id }, Task)
+  tasks[t.co] = true
+  ntasks = ntasks + 1
+  push_ready(t)
+  return t
+end
+
+-- ecs.join(task) -> true, results... | false, err (like pcall).
+function M.join(t)
+  if getmetatable(t) ~= Task then argerror(1, "join", "task expected, got " .. type(t)) end
+  if not t.done then
+    if in_task() then
+      cyield(TOKEN, "join", t)
+    else
+      while not t.done do
+        if not can_progress() then error("ecs.join: deadlock: the task waits for something that will never happen", 2) end
+        step(1)
+      end
+    end
+  end
+  failures[t] = nil
+  if t.error ~= nil then return false, t.error end
+  return true, unpack(t.results, 1, t.results.n)
+end
+
+function Task:join() return M.join(self) end
+function Task:status()
+  if not self.done then return "running" end
+  return self.error ~= nil and "failed" or "done"
+end
+
+-- ecs.run() -> true | false, { err, ... }: runs every task to completion.
+-- Failures of tasks that nobody joined are returned (and logged).
+function M.run()
+  if in_task() then error("ecs.run cannot be called inside a task", 2) end
+  while ntasks > 0 do
+    if not can_progress() then error("ecs.run: deadlock: tasks wait on each other", 2) end
+    step(1)
+  end
+  local errs = {}
+  for t in pairs(failures) do
+    errs[#errs + 1] = t.error
+    failures[t] = nil
+  end
+  if #errs > 0 then
+    for _, e in ipairs(errs) do M.log.error("task failed", { error = tostring(e) }) end
+    return false, errs
+  end
+  return true
+end
+
+function M.sleep(s)
+  checktype(s, "number", 1, "sleep")
+  if s ~= s or s < 0 then argerror(1, "sleep", "must be a number >= 0") end
+  if in_task() then
+    cyield(TOKEN, "sleep", s)
+    return
+  end
+  local untilt = mono() + s
+  repeat
+    local left = untilt - mono()
+    if left <= 0 then break end
+    step(left)
+  until false
+end
+
+------------------------------------------------------------------------ log
+local log_format, log_level = "text", 2 -- 1 debug, 2 info, 3 warn, 4 error
+local levels = { debug = 1, info = 2, warn = 3, error = 4 }
+local secretish = { "secret", "token", "password", "passwd", "credential", "authorization", "signature" }
+
+local function redact(k, v)
+  local lk = tostring(k):lower()
+  for _, s in ipairs(secretish) do
+    if lk:find(s, 1, true) then return "<redacted>" end
+  end
+  return v
+end
+
+local function log_write(level, msg, fields)
+  if levels[level] < log_level then return end
+  local t = os.date("!%Y-%m-%dT%H:%M:%SZ")
+  local line
+  if log_format == "json" then
+    local rec = { time = t, level = level, msg = tostring(msg) }
+    if type(fields) == "table" then
+      for k, v in pairs(fields) do
+        if rec[k] == nil then
+          local tv = type(v)
+          if tv ~= "string" and tv ~= "number" and tv ~= "boolean" and tv ~= "table" then v = tostring(v) end
+          if tv == "table" and getmetatable(v) and getmetatable(v).__tostring then v = tostring(v) end
+          rec[k] = redact(k, v)
+        end
+      end
+    end
+    local ok, s = pcall(json.encode, rec)
+    line = ok and s or json.encode({ time = t, level = level, msg = tostring(msg) })
+  else
+    local parts = { t, level:upper(), tostring(msg) }
+    if type(fields) == "table" then
+      local keys = {}
+      for k in pairs(fields) do keys[#keys + 1] = tostring(k) end
+      table.sort(keys)
+      for _, k in ipairs(keys) do
+        local v = redact(k, fields[k])
+        if type(v) == "table" and not (getmetatable(v) and getmetatable(v).__tostring) then
+          local ok, s = pcall(json.encode, v)
+          v = ok and s or tostring(v)
+        end
+        v = tostring(v)
+        if v:find("[%s\"=]") then v = ("%q"):format(v) end
+        parts[#parts + 1] = k .. "=" .. v
+      end
+    end
+    line = table.concat(parts, " ")
+  end
+  io.stderr:write(line, "\n")
+end
+
+M.log = {
+  debug = function(msg, fields) log_write("debug", msg, fields) end,
+  info = function(msg, fields) log_write("info", msg, fields) end,
+  warn = function(msg, fields) log_write("warn", msg, fields) end,
+  error = function(msg, fields) log_write("error", msg, fields) end,
+  -- ecs.log.configure{ format = "text"|"json", level = "debug"|"info"|"warn"|"error" }
+  configure = function(o)
+    checkopts(o, set { "format", "level" }, 1, "configure")
+    if o.format ~= nil then
+      if o.format ~= "text" and o.format ~= "json" then argerror(1, "configure", "format: \"text\" or \"json\" expected") end
+      log_format = o.format
+    end
+    if o.level ~= nil then
+      if not levels[o.level] then argerror(1, "configure", "level: debug, info, warn or error expected") end
+      log_level = levels[o.level]
+    end
+  end,
+  format = function() return log_format end,
+}
+
+---------------------------------------------------------------------- calls
+local clientm = {}
+core.set_client_methods(clientm)
+
+local function call(c, action, params, region)
+  return core.call(c, action, params, region)
+end
+
+function M.configure(opts)
+  checktype(opts, "table", 1, "configure")
+  return core.configure(opts)
+end
+
+function M.client(opts)
+  if opts ~= nil and type(opts) ~= "table" then argerror(1, "client", "table expected, got " .. type(opts)) end
+  return core.client(opts)
+end
+
+function M.call(action, params)
+  checktype(action, "string", 1, "call")
+  checktype(params, "table", 2, "call", true)
+  return call(nil, action, params)
+end
+
+function clientm.call(self, action, params)
+  checktype(action, "string", 1, "call")
+  checktype(params, "table", 2, "call", true)
+  return call(self, action, params)
+end
+
+function clientm.info(self) return core.client_info(self) end
+
+-- ecs.credentials() -> { access_key_id=, provider= } (never the secret)
+function M.credentials(c)
+  local info = core.client_info(c)
+  return { access_key_id = info.access_key_id, provider = info.provider, region = info.region }
+end
+
+M.dry_run = false
+local function refresh_dry_run() M.dry_run = core.client_info(nil).dry_run end
+
+----------------------------------------------------------------- retrying
+local function default_retry_on(err)
+  if type(err) ~= "table" or not err.retryable then return false end
+  if err.ambiguous and err.action and core.is_mutating(err.action) then return false end
+  return true
+end
+
+local retry_opts = set { "attempts", "base", "cap", "jitter", "on" }
+
+-- Delay before retry number n (1-based) under opts.
+local function backoff(o, n, err)
+  local ceil = min(o.cap, o.base * 2 ^ (n - 1))
+  local d
+  if o.jitter == "full" then d = random() * ceil
+  elseif o.jitter == "equal" then d = ceil / 2 + random() * ceil / 2
+  else d = ceil end
+  if type(err) == "table" and type(err.retry_after) == "number" then
+    d = max(d, min(err.retry_after, max(o.cap, err.retry_after)))
+  end
+  return d
+end
+
+local function norm_retry(opts, fn)
+  checkopts(opts, retry_opts, 2, fn)
+  local o = {
+    attempts = opts.attempts or 5, base = opts.base or 1, cap = opts.cap or 30,
+    jitter = opts.jitter or "full", on = opts.on or default_retry_on,
+  }
+  if type(o.attempts) ~= "number" or o.attempts < 1 then argerror(2, fn, "attempts: number >= 1 expected", 3) end
+  if type(o.base) ~= "number" or o.base < 0 then argerror(2, fn, "base: number >= 0 expected", 3) end
+  if type(o.cap) ~= "number" or o.cap < 0 then argerror(2, fn, "cap: number >= 0 expected", 3) end
+  if o.jitter ~= "full" and o.jitter ~= "equal" and o.jitter ~= "none" then
+    argerror(2, fn, "jitter: \"full\", \"equal\" or \"none\" expected", 3)
+  end
+  if type(o.on) ~= "function" then argerror(2, fn, "on: function expected", 3) end
+  return o
+end
+
+-- ecs.retry(fn, opts) -> fn's results. fn(attempt) returns a result or
+-- nil, err; a retry happens when opts.on(err) says so (default: retryable and
+-- not an ambiguous mutating call), after exponential backoff with jitter,
+-- never sooner than err.retry_after. The final err carries .attempts.
+function M.retry(fn, opts)
+  checktype(fn, "function", 1, "retry")
+  local o = norm_retry(opts, "retry")
+  local n = 0
+  while true do
+    n = n + 1
+    local r = pack(fn(n))
+    local res, err = r[1], r[2]
+    if res ~= nil or err == nil then return unpack(r, 1, r.n) end
+    if type(err) == "table" then err.attempts = n end
+    if n >= o.attempts or not o.on(err) then return nil, err end
+    M.sleep(backoff(o, n, err))
+  end
+end
+
+---------------------------------------------------------------- instances
+local inst_opts = set { "region", "status", "lock_reason", "ids", "charge_type", "zone",
+                        "name", "tags", "page_size" }
+
+-- Builds the DescribeInstances filters of opts (shared by instances and
+-- reactivatable). Raises on misuse.
+local function describe_filters(opts, fn)
+  checkopts(opts, inst_opts, 1, fn)
+  local p = {}
+  for k, pk in pairs({ region = "RegionId", status = "Status", lock_reason = "LockReason",
+                       charge_type = "InstanceChargeType", zone = "ZoneId", name = "InstanceName" }) do
+    local v = opts[k]
+    if v ~= nil then
+      if type(v) ~= "string" then argerror(1, fn, k .. ": string expected, got " .. type(v), 3) end
+      p[pk] = v
+    end
+  end
+  if opts.tags ~= nil then
+    if type(opts.tags) ~= "table" then argerror(1, fn, "tags: table expected", 3) end
+    local keys = {}
+    for k in pairs(opts.tags) do keys[#keys + 1] = tostring(k) end
+    table.sort(keys)
+    local tl = {}
+    for i, k in ipairs(keys) do tl[i] = { Key = k, Value = tostring(opts.tags[k]) } end
+    p.Tag = tl
+  end
+  if opts.ids ~= nil then
+    if type(opts.ids) ~= "table" then argerror(1, fn, "ids: table (list of instance ids) expected", 3) end
+    for i, id in ipairs(opts.ids) do
+      if type(id) ~= "string" then argerror(1, fn, ("ids[%d]: string expected"):format(i), 3) end
+    end
+  end
+  local ps = opts.page_size or 100
+  if type(ps) ~= "number" or ps < 1 or ps > 100 then argerror(1, fn, "page_size: number 1-100 expected", 3) end
+  p.MaxResults = floor(ps)
+  return p, opts.ids
+end
+
+-- Iterator over every instance matching p, paging with NextToken and
+-- splitting ids into chunks of 100. Raises the err table on failure.
+local function instance_iter(c, p, ids)
+  local chunks = {}
+  if ids then
+    for i = 1, #ids, 100 do chunks[#chunks + 1] = json.array({ unpack(ids, i, min(i + 99, #ids)) }) end
+    if #ids == 0 then return function() return nil end end
+  end
+  local chunk, buf, i, token, more = 1, {}, 0, nil, true
+  return function()
+    while true do
+      i = i + 1
+      local v = buf[i]
+      if v ~= nil then return v end
+      if not more then return nil end
+      local q = {}
+      for k, val in pairs(p) do q[k] = val end
+      q.NextToken = token
+      if ids then q.InstanceIds = json.encode(chunks[chunk]) end
+      local body, err = call(c, "DescribeInstances", q)
+      if not body then error(err, 0) end
+      buf, i = (body.Instances and body.Instances.Instance) or {}, 0
+      token = body.NextToken
+      if token == nil or token == "" or token == json.null then
+        token = nil
+        chunk = chunk + 1
+        more = ids ~= nil and chunk <= #chunks
+      end
+    end
+  end
+end
+
+function M.instances(opts) return instance_iter(nil, describe_filters(opts, "instances")) end
+function clientm.instances(self, opts) return instance_iter(self, describe_filters(opts, "instances")) end
+
+-- Collects an iterator into a list; (nil, err) if it raised an err table.
+local function collect(it, keep)
+  local list = {}
+  local ok, e = pcall(function()
+    for v in it do
+      if not keep or keep(v) then list[#list + 1] = v end
+    end
+  end)
+  if not ok then
+    if type(e) == "table" then return nil, e end
+    error(e, 0)
+  end
+  return list
+end
+
+local function has_lock(inst, reason)
+  local ol = inst.OperationLocks
+  local l = ol and ol.LockReason
+  if type(l) ~= "table" then return false end
+  for _, r in ipairs(l) do
+    if r.LockReason == reason then return true end
+  end
+  return false
+end
+
+-- ecs.classify(inst) -> true | false, reason: can ReActivateInstances help?
+function M.classify(inst)
+  checktype(inst, "table", 1, "classify")
+  if inst.InstanceChargeType == "PrePaid" then return false, "PrePaid (subscription) instance" end
+  if has_lock(inst, "security") then return false, "locked for security reasons" end
+  if inst.Status ~= "Stopped" then return false, "status is " .. tostring(inst.Status) end
+  if not has_lock(inst, "financial") then return false, "stopped, but not for overdue payment" end
+  return true
+end
+
+function M.list_instances(opts) return collect(instance_iter(nil, describe_filters(opts, "list_instances"))) end
+
+local function reactivatable(c, opts, fn)
+  local p, ids = describe_filters(opts, fn)
+  p.Status = p.Status or "Stopped"
+  p.LockReason = p.LockReason or "financial"
+  return collect(instance_iter(c, p, ids), function(inst) return (M.classify(inst)) end)
+end
+
+function M.reactivatable(opts) return reactivatable(nil, opts, "reactivatable") end
+function clientm.reactivatable(self, opts) return reactivatable(self, opts, "reactivatable") end
+
+------------------------------------------------------------------- waiting
+local wait_opts = set { "timeout", "interval", "region" }
+
+-- Looks one instance up: inst | nil, err (ENOTFOUND when it is not there).
+local function describe_one(c, id, region)
+  local body, err = call(c, "DescribeInstances", { RegionId = region, InstanceIds = json.encode({ id }) })
+  if not body then return nil, err end
+  local list = body.Instances and body.Instances.Instance or {}
+  if not list[1] then
+    return nil, core.error({ code = "ENOTFOUND", kind = "api", action = "DescribeInstances", instance_id = id,
+                             message = "instance " .. id .. " was not found", retryable = false, ambiguous = false })
+  end
+  return list[1]
+end
+
+local function wait_for(c, id, status, opts)
+  checktype(id, "string", 1, "wait_for")
+  checktype(status, "string", 2, "wait_for")
+  opts = checkopts(opts, wait_opts, 3, "wait_for")
+  local timeout, interval = opts.timeout or 600, opts.interval or 5
+  if type(timeout) ~= "number" or timeout < 0 then argerror(3, "wait_for", "timeout: number >= 0 expected") end
+  if type(interval) ~= "number" or interval <= 0 then argerror(3, "wait_for", "interval: number > 0 expected") end
+  local deadline = mono() + timeout
+  local last
+  while true do
+    local inst, err = describe_one(c, id, opts.region)
+    local delay = interval
+    if inst then
+      last = inst.Status
+      if inst.Status == status then return inst end
+    elseif err.code == "ENOTFOUND" or not err.retryable then
+      return nil, err
+    elseif type(err.retry_after) == "number" then
+      delay = max(delay, err.retry_after) -- throttled: back off as told
+    end
+    local left = deadline - mono()
+    if left <= 0 then
+      return nil, core.error({ code = "ETIMEOUT", kind = "transport", action = "DescribeInstances", instance_id = id,
+                               retryable = false, ambiguous = false,
+                               message = ("%s did not reach %s within %gs (last status: %s)"):format(
+                                 id, status, timeout, tostring(last)) })
+    end
+    M.sleep(min(delay, left))
+  end
+end
+
+function M.wait_for(id, status, opts) return wait_for(nil, id, status, opts) end
+function clientm.wait_for(self, id, status, opts) return wait_for(self, id, status, opts) end
+
+---------------------------------------------------------------- reactivate
+local react_opts = set { "instance_id", "region", "retry" }
+
+-- ReActivateInstances with the default policy: retryable failures are
+-- retried with backoff; an ambiguous failure (the request may have reached
+-- the service) is never re-sent blindly: the instance is looked up first and
+-- Starting/Running counts as done.
+local function reactivate(c, arg, fn)
+  local id, region, ropts
+  if type(arg) == "string" then
+    id = arg
+  elseif type(arg) == "table" then
+    checkopts(arg, react_opts, 1, fn)
+    id, region, ropts = arg.instance_id, arg.region, arg.retry
+    if type(id) ~= "string" then argerror(1, fn, "instance_id: string expected, got " .. type(id), 2) end
+    if region ~= nil and type(region) ~= "string" then argerror(1, fn, "region: string expected, got " .. type(region), 2) end
+  else
+    argerror(1, fn, "instance id or table expected, got " .. (arg == nil and "no value" or type(arg)), 2)
+  end
+  if id == "" then argerror(1, fn, "instance_id must not be empty", 2) end
+  local o
+  if ropts == false then
+    o = { attempts = 1 }
+  else
+    if ropts ~= nil and type(ropts) ~= "table" then argerror(1, fn, "retry: table or false expected", 2) end
+    o = norm_retry(ropts or { attempts = 4, base = 0.5, cap = 10 }, fn)
+  end
+  region = region or core.client_info(c).region
+  local t0 = mono()
+  local n, body, err = 0, nil, nil
+  local verified = false
+  while true do
+    n = n + 1
+    body, err = call(c, "ReActivateInstances", { InstanceId = id, RegionId = region })
+    if body then break end
+    if n >= o.attempts then break end
+    if err.ambiguous then
+      -- the request may have been processed: look before re-sending
+      local inst = describe_one(c, id, region)
+      if inst and (inst.Status == "Starting" or inst.Status == "Running") then
+        verified = true
+        break
+      end
+      if not inst or not (M.classify(inst)) then break end
+    elseif not (o.on or default_retry_on)(err) then
+      break
+    end
+    M.sleep(backoff(o, n, err))
+  end
+  if not body and not verified then
+    err.attempts = n
+    return nil, err
+  end
+  return {
+    request_id = body and body.RequestId or nil,
+    instance_id = id,
+    region = region,
+    attempts = n,
+    elapsed = mono() - t0,
+    verified = verified or nil, -- true: confirmed by a lookup after an ambiguous failure
+  }
+end
+
+function M.reactivate(arg) return reactivate(nil, arg, "reactivate") end
+function clientm.reactivate(self, arg) return reactivate(self, arg, "reactivate") end
+
+------------------------------------------------------------------ parallel
+local par_opts = set { "concurrency", "progress" }
+local default_concurrency, progress_default = 16, false
+local stderr_tty = core.stderr_isatty()
+
+-- ecsrun turns progress on by default when stderr is a terminal.
+function M.set_progress_default(on) progress_default = on and true or false end
+
+function M.set_default_concurrency(n)
+  checktype(n, "number", 1, "set_default_concurrency")
+  if n < 1 then argerror(1, "set_default_concurrency", "must be >= 1") end
+  default_concurrency = floor(n)
+end
+
+-- Draws "done/failed/in flight, rate" on stderr (only when asked for, and the
+-- CLI asks only when stderr is a terminal).
+local function progress_drawer(total)
+  local t0, last = mono(), 0
+  return function(done, failed, inflight, final)
+    local now = mono()
+    if not final and now - last < 0.1 then return end
+    last = now
+    local rate = done / max(now - t0, 1e-9)
+    io.stderr:write(("\r%d/%d done, %d failed, %d in flight, %.1f/s   %s"):format(
+      done, total, failed, inflight, rate, final and "\n" or ""))
+  end
+end
+
+-- ecs.parallel(items, fn, opts) -> results, errors: fn(item, i) for every item,
+-- at most opts.concurrency at once. results[i] is fn's first result; errors[i]
+-- the err it returned (nil, err) or the error it raised (with traceback).
+function M.parallel(items, fn, opts)
+  checktype(items, "table", 1, "parallel")
+  checktype(fn, "function", 2, "parallel")
+  opts = checkopts(opts, par_opts, 3, "parallel")
+  local conc = opts.concurrency or default_concurrency
+  if type(conc) ~= "number" or conc < 1 then argerror(3, "parallel", "concurrency: number >= 1 expected") end
+  local n = #items
+  local results, errors = {}, {}
+  local nexti, done, failed, active = 0, 0, 0, 0
+  local want = opts.progress
+  if want == nil then want = progress_default end
+  local draw = want and stderr_tty and n > 0 and progress_drawer(n) or nil
+  local function handler(e)
+    if type(e) == "table" then return e end
+    return debug.traceback(tostring(e), 2)
+  end
+  local function worker()
+    while true do
+      nexti = nexti + 1
+      local i = nexti
+      if i > n then return end
+      active = active + 1
+      local ok, r, e = xpcall(fn, handler, items[i], i)
+      active = active - 1
+      if not ok then
+        errors[i] = r
+      elseif r == nil and e ~= nil then
+        errors[i] = e
+      else
+        results[i] = r
+      end
+      done = done + 1
+      if errors[i] ~= nil then failed = failed + 1 end
+      if draw then draw(done, failed, active, false) end
+    end
+  end
+  local ws = {}
+  for w = 1, min(floor(conc), max(n, 1)) do ws[w] = M.spawn(worker) end
+  for w = 1, #ws do
+    local ok, e = M.join(ws[w])
+    if not ok then error(e, 0) end -- the worker itself broke: not an item failure
+  end
+  if draw then draw(done, failed, 0, true) end
+  return results, errors
+end
+
+---------------------------------------------------------------- simulator
+local simm = core.sim.methods
+core.sim.methods = nil
+
+local function sim_get(self, path)
+  local body, status = core.fetch(self:url() .. path)
+  if not body then return nil, status end
+  if status ~= 200 then
+    return nil, core.error({ code = "EHTTP", status = status, kind = "transport", message = "GET " .. path .. " failed" })
+  end
+  return json.decode(body)
+end
+
+function simm.state(self) return sim_get(self, "/_sim/state") end
+function simm.requests(self) return sim_get(self, "/_sim/requests") end
+
+-- ecs.sim.connect(url [, credentials]) -> a handle on a simulator that runs
+-- elsewhere (an ecs-sim process): the same state/requests/client methods.
+function core.sim.connect(url, creds)
+  checktype(url, "string", 1, "connect")
+  checktype(creds, "table", 2, "connect", true)
+  creds = creds or { access_key_id = "sim-ak", access_key_secret = "sim-secret" }
+  return setmetatable({}, { __index = {
+    url = function() return url end,
+    credentials = function() return { access_key_id = creds.access_key_id,
+                                      access_key_secret = creds.access_key_secret } end,
+    state = simm.state, requests = simm.requests, client = simm.client,
+  } })
+end
+
+-- sim:client([opts]) -> a client pointed at this simulator with its keys.
+function simm.client(self, opts)
+  local o = { endpoint = self:url(), credentials = self:credentials() }
+  if opts then for k, v in pairs(opts) do o[k] = v end end
+  return core.client(o)
+end
+
+setmetatable(M, {
+  __index = function(_, k)
+    if k == "dry_run" then return core.client_info(nil).dry_run end
+  end,
+})
+M.dry_run = nil
+refresh_dry_run = nil
+
+return M
