@@ -31,8 +31,9 @@ void ecs_client_config_init(ecs_client_config *c);
 void ecs_client_config_free(ecs_client_config *c);
 int ecs_client_config_copy(ecs_client_config *dst, const ecs_client_config *src);
 
-/* Builds a signed ECS request for action into req (which must be freshly
- * init'ed or reset). params are the operation parameters, already flat.
+/* Builds a signed ECS request for action into req (freshly init'ed, or one
+ * used before: its previous inputs and outputs are replaced, done/ud kept,
+ * so a retry re-prepares the same struct; it must not be in flight). params are the operation parameters, already flat.
  * region: the call's region, else params' RegionId, else cfg->region; it is
  * added as RegionId when params have none. V3: POST /?<params>, empty body,
  * x-acs-* headers, Authorization; V1: POST /?<all params incl. Signature>.
@@ -47,8 +48,12 @@ int ecs_client_prepare(const ecs_client_config *cfg, const ecs_creds *creds,
  * Otherwise returns -1 with err filled: transport errors copied from req;
  * error bodies -> code, message, request_id, host_id, recommend, status;
  * kind THROTTLE for codes containing "Throttling"; retryable for throttling,
- * 5xx and transport errors; retry_after from x-acs-retry-after (ms -> s);
- * a non-JSON or truncated body -> EJSON with the status kept. */
+ * 5xx, InternalError, ServiceUnavailable*, any answer carrying a valid
+ * x-acs-retry-after, and transport errors; retry_after from
+ * x-acs-retry-after (ms -> s); a non-JSON or truncated body -> EJSON (kind
+ * TRANSPORT) with the status kept, retryable when >= 500, ambiguous (the
+ * server saw the request). The request's STS token is redacted from
+ * messages. */
 int ecs_client_finish(const ecs_http_req *req, struct cJSON **body,
                       ecs_error *err);
 

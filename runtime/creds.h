@@ -27,9 +27,10 @@ int ecs_creds_set(ecs_creds *c, const char *id, const char *secret,
                   const char *token, const char *provider);
 
 /* Reads ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET /
- * ALIBABA_CLOUD_SECURITY_TOKEN (and the aliyun CLI aliases
- * ALICLOUD_ACCESS_KEY / ALICLOUD_SECRET_KEY / ALICLOUD_SECURITY_TOKEN,
- * ALIBABACLOUD_ACCESS_KEY_ID / ALIBABACLOUD_ACCESS_KEY_SECRET).
+ * ALIBABA_CLOUD_SECURITY_TOKEN, and the aliyun CLI aliases in the CLI's
+ * order (ecs-facts 6.2): for each of the three, the ALIBABACLOUD_*, then
+ * ALICLOUD_*, then bare name (ACCESS_KEY_ID, ACCESS_KEY_SECRET,
+ * SECURITY_TOKEN); the first non-empty one wins.
  * Returns 0 when found (provider "env"), 1 when the variables are absent,
  * -1 with err set (ECREDS) when only one half is set. */
 int ecs_creds_from_env(ecs_creds *out, ecs_error *err);

@@ -55,15 +55,22 @@ void ecs_http_req_reset_output(ecs_http_req *r);
 int ecs_http_submit(ecs_http *h, ecs_http_req *r);
 
 /* Drives transfers: waits up to timeout_ms for socket activity, then calls
- * done for each completed request. Returns the number still in flight, or -1
- * on an engine failure. */
+ * done for each completed request. Returns at once (no wait) when a pass
+ * completed something; with nothing in flight it still waits timeout_ms, so
+ * a scheduler may use it as its sleep. A done callback may free or resubmit
+ * its request, but must not free the engine. Returns the number still in
+ * flight, or -1 on an engine failure. */
 int ecs_http_run(ecs_http *h, long timeout_ms);
 /* Number of requests in flight. */
 int ecs_http_active(const ecs_http *h);
 
-/* Transport error codes set in r->err.code:
+/* Transport error codes set in r->err.code (kind TRANSPORT, retryable,
+ * unless noted):
  *  ETIMEDOUT (ambiguous when the request had been sent), ECONNECT, ERESET
- *  (ambiguous when sent), ETLS, ETOOBIG (response over max_response), EHTTP
- *  (anything else from curl), ECONFIG (refused URL). */
+ *  (ambiguous when sent), ETLS (not retryable; curl's reason in the message),
+ *  ETOOBIG (response body over max_response or headers over 256 KiB; not
+ *  retryable, ambiguous), EHTTP (anything else from curl), ECONFIG (kind
+ *  CONFIG: refused URL, from ecs_http_submit).
+ * Messages name the host at most: never the URL query or header values. */
 
 #endif
