@@ -1,0 +1,514 @@
+/* fleet.c - loads and validates a fleet file (DESIGN.md "ecs-sim").
+ *
+ * Every problem is reported as one line naming the field by its JSON path
+ * ("instances[2].Status: must be one of ..."). Unknown fields are errors at
+ * every level, so a typo ("LockReason" for "LockReasons") is never silently
+ * ignored.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "sim_internal.h"
+
+const char *const sim_status_names[SIM_NSTATUS] = {"Pending", "Running", "Starting",
+                                                   "Stopping", "Stopped"};
+const char *const sim_lock_names[SIM_NLOCKS] = {"financial", "security", "Recycling",
+                                                "dedicatedhostfinancial", "refunded"};
+const char *const sim_actions[] = {"ReActivateInstances", "DescribeInstances",
+                                   "DescribeInstanceStatus", "DescribeRegions", NULL};
+
+int sim_action_known(const char *action) {
+  int i;
+  for (i = 0; action && sim_actions[i]; i++)
+    if (strcmp(action, sim_actions[i]) == 0) return 1;
+  return 0;
+}
+
+/* Writes "path: problem" into err. Returns -1. */
+static int bad(char *err, size_t errlen, const char *path, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static int bad(char *err, size_t errlen, const char *path, const char *fmt, ...) {
+  va_list ap;
+  int k;
+  if (!err || errlen == 0) return -1;
+  k = snprintf(err, errlen, "%s: ", path);
+  if (k < 0 || (size_t)k >= errlen) return -1;
+  va_start(ap, fmt);
+  vsnprintf(err + k, errlen - (size_t)k, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+/* Rejects members of obj not in allowed (NULL-terminated). */
+static int only_fields(const cJSON *obj, const char *const *allowed, const char *path,
+                       char *err, size_t errlen) {
+  const cJSON *c;
+  char p[160];
+  for (c = obj->child; c; c = c->next) {
+    int i, ok = 0;
+    for (i = 0; allowed[i]; i++)
+      if (strcmp(c->string, allowed[i]) == 0) ok = 1;
+    if (!ok) {
+      snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", c->string);
+      return bad(err, errlen, p, "unknown field");
+    }
+  }
+  return 0;
+}
+
+/* Optional string member: *out = copy (or NULL when absent). dflt is copied
+ * when absent and non-NULL. Empty strings are rejected when nonempty. */
+static int get_str(const cJSON *obj, const char *key, const char *path, const char *dflt,
+                   int nonempty, char **out, char *err, size_t errlen) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  char p[160];
+  *out = NULL;
+  snprintf(p, sizeof p, "%s.%s", path, key);
+  if (!v) {
+    if (!dflt) return 0;
+    if (!(*out = strdup(dflt))) return bad(err, errlen, p, "out of memory");
+    return 0;
+  }
+  if (!cJSON_IsString(v)) return bad(err, errlen, p, "must be a string");
+  if (nonempty && !*v->valuestring) return bad(err, errlen, p, "must not be empty");
+  if (strpbrk(v->valuestring, "\r\n")) return bad(err, errlen, p, "must not contain a newline");
+  if (!(*out = strdup(v->valuestring))) return bad(err, errlen, p, "out of memory");
+  return 0;
+}
+
+/* Optional integer member in [lo, hi]; *out keeps its default when absent. */
+static int get_int(const cJSON *obj, const char *key, const char *path, long lo, long hi,
+                   int *out, char *err, size_t errlen) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  char p[160];
+  if (!v) return 0;
+  snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", key);
+  if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
+    return bad(err, errlen, p, "must be an integer");
+  if (v->valuedouble < (double)lo || v->valuedouble > (double)hi)
+    return bad(err, errlen, p, "must be between %ld and %ld", lo, hi);
+  *out = (int)v->valuedouble;
+  return 0;
+}
+
+static int get_num(const cJSON *obj, const char *key, const char *path, double *out,
+                   char *err, size_t errlen) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  char p[160];
+  if (!v) return 0;
+  snprintf(p, sizeof p, "%s.%s", path, key);
+  if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) return bad(err, errlen, p, "must be a number");
+  *out = v->valuedouble;
+  return 0;
+}
+
+/* Index of s in names[0..n), or -1. */
+static int find_name(const char *const *names, int n, const char *s) {
+  int i;
+  for (i = 0; i < n; i++)
+    if (strcmp(names[i], s) == 0) return i;
+  return -1;
+}
+
+static void free_account(sim_account *a) {
+  free(a->access_key_id);
+  ecs_free_secret(a->secret);
+  ecs_free_secret(a->security_token);
+}
+
+static void free_instance(sim_instance *in) {
+  free(in->id);
+  free(in->region);
+  free(in->zone);
+  free(in->name);
+  free(in->type);
+  free(in->host_name);
+  free(in->creation_time);
+  free(in->expired_time);
+  ecs_params_free(&in->tags);
+}
+
+void sim_fleet_free(sim_fleet *f) {
+  size_t i;
+  for (i = 0; i < f->naccounts; i++) free_account(&f->accounts[i]);
+  for (i = 0; i < f->ninstances; i++) free_instance(&f->instances[i]);
+  for (i = 0; i < f->nthrottle; i++) free(f->throttle[i].action);
+  for (i = 0; i < f->nfaults; i++) {
+    free(f->faults[i].action);
+    free(f->faults[i].instance_id);
+    free(f->faults[i].code);
+    free(f->faults[i].message);
+  }
+  free(f->accounts);
+  free(f->instances);
+  free(f->throttle);
+  free(f->faults);
+  memset(f, 0, sizeof *f);
+}
+
+/* accounts: [...]; with none, the single default account sim-ak/sim-secret. */
+static int load_accounts(sim_fleet *f, const cJSON *arr, char *err, size_t errlen) {
+  static const char *const fields[] = {"access_key_id", "access_key_secret", "balance",
+                                       "min_balance", "security_token", "expiration", NULL};
+  const cJSON *a;
+  size_t n = arr ? (size_t)cJSON_GetArraySize(arr) : 0, i = 0, j;
+  char p[64];
+  if (arr && !cJSON_IsArray(arr)) return bad(err, errlen, "accounts", "must be an array");
+  if (!(f->accounts = calloc(n ? n : 1, sizeof *f->accounts)))
+    return bad(err, errlen, "accounts", "out of memory");
+  if (n == 0) {
+    f->naccounts = 1;
+    f->accounts[0].balance = 1000;
+    f->accounts[0].min_balance = 100;
+    if (!(f->accounts[0].access_key_id = strdup("sim-ak")) ||
+        !(f->accounts[0].secret = strdup("sim-secret")))
+      return bad(err, errlen, "accounts", "out of memory");
+    return 0;
+  }
+  cJSON_ArrayForEach(a, arr) {
+    sim_account *ac = &f->accounts[i];
+    char *exp = NULL;
+    snprintf(p, sizeof p, "accounts[%zu]", i);
+    f->naccounts = ++i;
+    ac->balance = 1000;
+    ac->min_balance = 100;
+    if (!cJSON_IsObject(a)) return bad(err, errlen, p, "must be an object");
+    if (only_fields(a, fields, p, err, errlen) < 0 ||
+        get_str(a, "access_key_id", p, NULL, 1, &ac->access_key_id, err, errlen) < 0 ||
+        get_str(a, "access_key_secret", p, NULL, 1, &ac->secret, err, errlen) < 0 ||
+        get_str(a, "security_token", p, NULL, 1, &ac->security_token, err, errlen) < 0 ||
+        get_num(a, "balance", p, &ac->balance, err, errlen) < 0 ||
+        get_num(a, "min_balance", p, &ac->min_balance, err, errlen) < 0 ||
+        get_str(a, "expiration", p, NULL, 1, &exp, err, errlen) < 0)
+      return -1;
+    if (!ac->access_key_id) return bad(err, errlen, p, "access_key_id is required");
+    if (!ac->secret) return bad(err, errlen, p, "access_key_secret is required");
+    if (exp) {
+      int rc = sim_parse_time(exp, 0, &ac->expiration);
+      free(exp);
+      if (rc < 0) {
+        strncat(p, ".expiration", sizeof p - strlen(p) - 1);
+        return bad(err, errlen, p, "must be an ISO 8601 UTC time like 2030-01-01T00:00:00Z");
+      }
+      if (!ac->security_token) {
+        strncat(p, ".expiration", sizeof p - strlen(p) - 1);
+        return bad(err, errlen, p, "only makes sense with security_token");
+      }
+    }
+    for (j = 0; j + 1 < i; j++)
+      if (strcmp(f->accounts[j].access_key_id, ac->access_key_id) == 0) {
+        strncat(p, ".access_key_id", sizeof p - strlen(p) - 1);
+        return bad(err, errlen, p, "duplicate access key %s", ac->access_key_id);
+      }
+  }
+  return 0;
+}
+
+/* LockReasons: ["financial", ...] -> bits. */
+static int load_locks(sim_instance *in, const cJSON *v, const char *path, char *err,
+                      size_t errlen) {
+  const cJSON *l;
+  char p[96];
+  int i = 0;
+  snprintf(p, sizeof p, "%s.LockReasons", path);
+  if (!v) return 0;
+  if (!cJSON_IsArray(v)) return bad(err, errlen, p, "must be an array");
+  cJSON_ArrayForEach(l, v) {
+    int k = cJSON_IsString(l) ? find_name(sim_lock_names, SIM_NLOCKS, l->valuestring) : -1;
+    if (k < 0) {
+      snprintf(p, sizeof p, "%s.LockReasons[%d]", path, i);
+      return bad(err, errlen, p,
+                 "must be one of financial, security, Recycling, dedicatedhostfinancial, "
+                 "refunded");
+    }
+    in->locks |= 1u << k;
+    i++;
+  }
+  return 0;
+}
+
+static int load_tags(sim_instance *in, const cJSON *v, const char *path, char *err,
+                     size_t errlen) {
+  const cJSON *t;
+  char p[160];
+  snprintf(p, sizeof p, "%s.Tags", path);
+  if (!v) return 0;
+  if (!cJSON_IsObject(v)) return bad(err, errlen, p, "must be an object of strings");
+  cJSON_ArrayForEach(t, v) {
+    if (!cJSON_IsString(t)) {
+      snprintf(p, sizeof p, "%s.Tags.%s", path, t->string);
+      return bad(err, errlen, p, "must be a string");
+    }
+    if (ecs_params_add(&in->tags, t->string, t->valuestring) < 0)
+      return bad(err, errlen, p, "out of memory");
+  }
+  return 0;
+}
+
+/* Normalises a fleet time ("...T..:..Z" or with seconds) to minutes. */
+static int load_time(char **field, const char *path, const char *key, char *err,
+                     size_t errlen) {
+  long long t;
+  char p[96], out[32];
+  if (!*field) return 0;
+  snprintf(p, sizeof p, "%s.%s", path, key);
+  if (sim_parse_time(*field, 1, &t) < 0)
+    return bad(err, errlen, p, "must be a UTC time like 2024-01-01T00:00Z");
+  sim_format_minutes(t, out, sizeof out);
+  free(*field);
+  if (!(*field = strdup(out))) return bad(err, errlen, p, "out of memory");
+  return 0;
+}
+
+static int load_instance(sim_fleet *f, sim_instance *in, const cJSON *o, const char *p,
+                         char *err, size_t errlen) {
+  static const char *const fields[] = {
+      "InstanceId", "RegionId", "ZoneId", "Status", "InstanceChargeType", "LockReasons",
+      "InstanceName", "Tags", "InstanceType", "CreationTime", "ExpiredTime", "HostName",
+      "account", NULL};
+  char *status = NULL, *charge = NULL, *acct = NULL, q[96];
+  int k, rc = -1;
+  if (!cJSON_IsObject(o)) return bad(err, errlen, p, "must be an object");
+  if (only_fields(o, fields, p, err, errlen) < 0 ||
+      get_str(o, "InstanceId", p, NULL, 1, &in->id, err, errlen) < 0 ||
+      get_str(o, "RegionId", p, NULL, 1, &in->region, err, errlen) < 0 ||
+      get_str(o, "ZoneId", p, NULL, 1, &in->zone, err, errlen) < 0 ||
+      get_str(o, "Status", p, NULL, 1, &status, err, errlen) < 0 ||
+      get_str(o, "InstanceChargeType", p, "PostPaid", 1, &charge, err, errlen) < 0 ||
+      get_str(o, "InstanceName", p, NULL, 0, &in->name, err, errlen) < 0 ||
+      get_str(o, "InstanceType", p, "ecs.g7.large", 1, &in->type, err, errlen) < 0 ||
+      get_str(o, "CreationTime", p, "2024-01-01T00:00Z", 1, &in->creation_time, err, errlen) < 0 ||
+      get_str(o, "ExpiredTime", p, NULL, 1, &in->expired_time, err, errlen) < 0 ||
+      get_str(o, "HostName", p, NULL, 1, &in->host_name, err, errlen) < 0 ||
+      get_str(o, "account", p, NULL, 1, &acct, err, errlen) < 0 ||
+      load_locks(in, cJSON_GetObjectItemCaseSensitive(o, "LockReasons"), p, err, errlen) < 0 ||
+      load_tags(in, cJSON_GetObjectItemCaseSensitive(o, "Tags"), p, err, errlen) < 0 ||
+      load_time(&in->creation_time, p, "CreationTime", err, errlen) < 0 ||
+      load_time(&in->expired_time, p, "ExpiredTime", err, errlen) < 0)
+    goto done;
+  snprintf(q, sizeof q, "%s.InstanceId", p);
+  if (!in->id) { bad(err, errlen, q, "is required"); goto done; }
+  snprintf(q, sizeof q, "%s.RegionId", p);
+  if (!in->region) { bad(err, errlen, q, "is required"); goto done; }
+  snprintf(q, sizeof q, "%s.Status", p);
+  if (!status || (k = find_name(sim_status_names, SIM_NSTATUS, status)) < 0) {
+    bad(err, errlen, q, "must be one of Pending, Running, Starting, Stopping, Stopped");
+    goto done;
+  }
+  in->status = k;
+  snprintf(q, sizeof q, "%s.InstanceChargeType", p);
+  if (strcmp(charge, "PostPaid") != 0 && strcmp(charge, "PrePaid") != 0) {
+    bad(err, errlen, q, "must be one of PostPaid, PrePaid");
+    goto done;
+  }
+  in->prepaid = strcmp(charge, "PrePaid") == 0;
+  in->account = 0;
+  if (acct) {
+    size_t i;
+    for (i = 0; i < f->naccounts; i++)
+      if (strcmp(f->accounts[i].access_key_id, acct) == 0) break;
+    snprintf(q, sizeof q, "%s.account", p);
+    if (i == f->naccounts) { bad(err, errlen, q, "no account has access_key_id %s", acct); goto done; }
+    in->account = i;
+  }
+  if (!in->zone) {
+    size_t l = strlen(in->region);
+    if (!(in->zone = malloc(l + 3))) { bad(err, errlen, p, "out of memory"); goto done; }
+    memcpy(in->zone, in->region, l);
+    memcpy(in->zone + l, "-a", 3);
+  }
+  if ((!in->name && !(in->name = strdup(in->id))) ||
+      (!in->host_name && !(in->host_name = strdup(in->id))) ||
+      (!in->expired_time && !(in->expired_time = strdup(in->prepaid ? "2024-12-31T16:00Z"
+                                                                    : "2099-12-31T15:59Z")))) {
+    bad(err, errlen, p, "out of memory");
+    goto done;
+  }
+  rc = 0;
+done:
+  free(status);
+  free(charge);
+  free(acct);
+  return rc;
+}
+
+static int load_instances(sim_fleet *f, const cJSON *arr, char *err, size_t errlen) {
+  const cJSON *o;
+  size_t n, i = 0, j;
+  char p[64];
+  if (!arr) return 0;
+  if (!cJSON_IsArray(arr)) return bad(err, errlen, "instances", "must be an array");
+  n = (size_t)cJSON_GetArraySize(arr);
+  if (n && !(f->instances = calloc(n, sizeof *f->instances)))
+    return bad(err, errlen, "instances", "out of memory");
+  cJSON_ArrayForEach(o, arr) {
+    sim_instance *in = &f->instances[i];
+    snprintf(p, sizeof p, "instances[%zu]", i);
+    f->ninstances = ++i;
+    if (load_instance(f, in, o, p, err, errlen) < 0) return -1;
+    for (j = 0; j + 1 < i; j++)
+      if (strcmp(f->instances[j].id, in->id) == 0) {
+        strncat(p, ".InstanceId", sizeof p - strlen(p) - 1);
+        return bad(err, errlen, p, "duplicate InstanceId %s (also instances[%zu])", in->id, j);
+      }
+  }
+  return 0;
+}
+
+static int load_throttle(sim_fleet *f, const cJSON *obj, char *err, size_t errlen) {
+  static const char *const fields[] = {"limit", "window_s", "status", NULL};
+  const cJSON *r;
+  size_t i = 0;
+  char p[128];
+  if (!obj) return 0;
+  if (!cJSON_IsObject(obj)) return bad(err, errlen, "throttle", "must be an object");
+  if (!(f->throttle = calloc((size_t)cJSON_GetArraySize(obj) + 1, sizeof *f->throttle)))
+    return bad(err, errlen, "throttle", "out of memory");
+  cJSON_ArrayForEach(r, obj) {
+    sim_throttle_rule *t = &f->throttle[i];
+    snprintf(p, sizeof p, "throttle.%s", r->string);
+    f->nthrottle = ++i;
+    if (!sim_action_known(r->string))
+      return bad(err, errlen, p,
+                 "unknown action (the simulator has ReActivateInstances, DescribeInstances, "
+                 "DescribeInstanceStatus, DescribeRegions)");
+    if (!cJSON_IsObject(r)) return bad(err, errlen, p, "must be an object");
+    t->limit = -1;
+    t->window_s = 60;
+    t->status = 400;
+    if (!(t->action = strdup(r->string))) return bad(err, errlen, p, "out of memory");
+    if (only_fields(r, fields, p, err, errlen) < 0 ||
+        get_int(r, "limit", p, 0, 1000000000L, &t->limit, err, errlen) < 0 ||
+        get_int(r, "window_s", p, 1, 86400, &t->window_s, err, errlen) < 0 ||
+        get_int(r, "status", p, 400, 599, &t->status, err, errlen) < 0)
+      return -1;
+    if (t->limit < 0) {
+      strncat(p, ".limit", sizeof p - strlen(p) - 1);
+      return bad(err, errlen, p, "is required");
+    }
+  }
+  return 0;
+}
+
+/* One fault: {action, instance_id?, times?, apply?, and exactly one of
+ * error (+status?, message?), transport ("reset"|"hang"|"malformed"|
+ * "html503"), or the shorthands "reset"/"hang"/"malformed"/"html503": true}. */
+static int load_fault(sim_fault *ft, const cJSON *o, const char *p, char *err, size_t errlen) {
+  static const char *const fields[] = {"action", "instance_id", "times", "apply", "error",
+                                       "status", "message", "transport", "reset", "hang",
+                                       "malformed", "html503", NULL};
+  static const char *const kinds[] = {"reset", "hang", "malformed", "html503"};
+  const cJSON *v;
+  char *transport = NULL, q[128];
+  int nkinds = 0, i;
+  if (!cJSON_IsObject(o)) return bad(err, errlen, p, "must be an object");
+  ft->times = 1;
+  ft->status = 0;
+  if (only_fields(o, fields, p, err, errlen) < 0 ||
+      get_str(o, "action", p, NULL, 1, &ft->action, err, errlen) < 0 ||
+      get_str(o, "instance_id", p, NULL, 1, &ft->instance_id, err, errlen) < 0 ||
+      get_str(o, "error", p, NULL, 1, &ft->code, err, errlen) < 0 ||
+      get_str(o, "message", p, NULL, 1, &ft->message, err, errlen) < 0 ||
+      get_int(o, "times", p, -1, 1000000000L, &ft->times, err, errlen) < 0 ||
+      get_int(o, "status", p, 400, 599, &ft->status, err, errlen) < 0 ||
+      get_str(o, "transport", p, NULL, 1, &transport, err, errlen) < 0)
+    goto fail;
+  snprintf(q, sizeof q, "%s.action", p);
+  if (!ft->action) { bad(err, errlen, q, "is required"); goto fail; }
+  if (!sim_action_known(ft->action)) {
+    bad(err, errlen, q, "unknown action %s", ft->action);
+    goto fail;
+  }
+  snprintf(q, sizeof q, "%s.times", p);
+  if (ft->times == 0) { bad(err, errlen, q, "must be >= 1, or -1 for forever"); goto fail; }
+  if ((v = cJSON_GetObjectItemCaseSensitive(o, "apply"))) {
+    snprintf(q, sizeof q, "%s.apply", p);
+    if (!cJSON_IsBool(v)) { bad(err, errlen, q, "must be true or false"); goto fail; }
+    ft->apply = cJSON_IsTrue(v);
+  }
+  if (ft->code) { ft->kind = SIM_FAULT_ERROR; nkinds++; }
+  if (transport) {
+    snprintf(q, sizeof q, "%s.transport", p);
+    for (i = 0; i < 4 && strcmp(transport, kinds[i]) != 0; i++) {}
+    if (i == 4) { bad(err, errlen, q, "must be one of reset, hang, malformed, html503"); goto fail; }
+    ft->kind = SIM_FAULT_RESET + i;
+    nkinds++;
+  }
+  for (i = 0; i < 4; i++) {
+    if (!(v = cJSON_GetObjectItemCaseSensitive(o, kinds[i]))) continue;
+    snprintf(q, sizeof q, "%s.%s", p, kinds[i]);
+    if (!cJSON_IsTrue(v)) { bad(err, errlen, q, "must be true (or leave it out)"); goto fail; }
+    ft->kind = SIM_FAULT_RESET + i;
+    nkinds++;
+  }
+  if (nkinds != 1) {
+    bad(err, errlen, p, "needs exactly one of error, transport, reset, hang, malformed, html503");
+    goto fail;
+  }
+  if (ft->kind != SIM_FAULT_ERROR && (ft->status || ft->message)) {
+    snprintf(q, sizeof q, "%s.%s", p, ft->status ? "status" : "message");
+    bad(err, errlen, q, "only goes with error");
+    goto fail;
+  }
+  free(transport);
+  return 0;
+fail:
+  free(transport);
+  return -1;
+}
+
+static int load_faults(sim_fleet *f, const cJSON *arr, char *err, size_t errlen) {
+  const cJSON *o;
+  size_t i = 0;
+  char p[64];
+  if (!arr) return 0;
+  if (!cJSON_IsArray(arr)) return bad(err, errlen, "faults", "must be an array");
+  if (!(f->faults = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *f->faults)))
+    return bad(err, errlen, "faults", "out of memory");
+  cJSON_ArrayForEach(o, arr) {
+    snprintf(p, sizeof p, "faults[%zu]", i);
+    f->nfaults = ++i;
+    if (load_fault(&f->faults[i - 1], o, p, err, errlen) < 0) return -1;
+  }
+  return 0;
+}
+
+/* Parses the fleet text into f (zeroed first). On failure f is freed. */
+int sim_fleet_load(sim_fleet *f, const char *json, size_t n, char *err, size_t errlen) {
+  static const char *const fields[] = {"accounts", "latency_ms", "start_delay_ms", "throttle",
+                                       "instances", "faults", NULL};
+  cJSON *root;
+  int rc = -1;
+  memset(f, 0, sizeof *f);
+  f->start_delay_ms = 1000;
+  if (!(root = ecs_json_parse(json, n))) {
+    const char *at = cJSON_GetErrorPtr();
+    if (at && at >= json && at <= json + n)
+      return bad(err, errlen, "(top level)", "not valid JSON (near byte %zu)", (size_t)(at - json));
+    return bad(err, errlen, "(top level)", "not valid JSON");
+  }
+  if (!cJSON_IsObject(root)) {
+    bad(err, errlen, "(top level)", "must be a JSON object");
+    goto done;
+  }
+  if (only_fields(root, fields, "", err, errlen) < 0 ||
+      load_accounts(f, cJSON_GetObjectItemCaseSensitive(root, "accounts"), err, errlen) < 0 ||
+      get_int(root, "latency_ms", "", 0, 3600000, &f->latency_ms, err, errlen) < 0 ||
+      get_int(root, "start_delay_ms", "", 0, 86400000, &f->start_delay_ms, err, errlen) < 0 ||
+      load_throttle(f, cJSON_GetObjectItemCaseSensitive(root, "throttle"), err, errlen) < 0 ||
+      load_instances(f, cJSON_GetObjectItemCaseSensitive(root, "instances"), err, errlen) < 0 ||
+      load_faults(f, cJSON_GetObjectItemCaseSensitive(root, "faults"), err, errlen) < 0)
+    goto done;
+  rc = 0;
+done:
+  cJSON_Delete(root);
+  if (rc < 0) sim_fleet_free(f);
+  return rc;
+}

@@ -1,0 +1,117 @@
+/* main.c - the ecs-sim program: serves a fleet on loopback until SIGINT or
+ * SIGTERM.
+ *
+ *   ecs-sim [--listen 127.0.0.1:PORT] [--latency-ms N] [--quiet] FLEET.json
+ *
+ * The first stdout line is exactly "listening on http://127.0.0.1:PORT"
+ * (flushed), so a parent can read the port. Exit status: 0 after a signal,
+ * 2 for bad usage or a bad fleet (the message names the field), 1 when the
+ * simulator cannot start (e.g. the port is taken).
+ *
+ * Signals are blocked before the simulator starts (its threads inherit the
+ * mask) and taken synchronously with sigwait: no handler runs anywhere.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+
+static const char usage[] =
+    "usage: ecs-sim [--listen 127.0.0.1:PORT] [--latency-ms N] [--quiet] FLEET.json\n";
+
+/* Reads a whole file; NULL on failure. Caller frees. */
+static char *read_file(const char *path, size_t *n) {
+  FILE *f = fopen(path, "rb");
+  char *buf = NULL, *nb;
+  size_t cap = 0, len = 0, got;
+  if (!f) return NULL;
+  for (;;) {
+    if (len + 4096 > cap) {
+      cap = cap ? cap * 2 : 8192;
+      if (!(nb = realloc(buf, cap))) break;
+      buf = nb;
+    }
+    got = fread(buf + len, 1, cap - len, f);
+    len += got;
+    if (got == 0) break;
+  }
+  if (ferror(f) || !buf || len + 4096 > cap) {
+    fclose(f);
+    free(buf);
+    return NULL;
+  }
+  fclose(f);
+  *n = len;
+  return buf;
+}
+
+int main(int argc, char **argv) {
+  ecs_sim_opts o = {NULL, -1, 0};
+  const char *fleet = NULL;
+  char err[512], *text, *end;
+  size_t n = 0;
+  sigset_t set;
+  ecs_sim *s;
+  int i, sig;
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
+      o.listen = argv[++i];
+    } else if (strcmp(argv[i], "--latency-ms") == 0 && i + 1 < argc) {
+      long v = strtol(argv[++i], &end, 10);
+      if (*end || end == argv[i] || v < 0 || v > 3600000) {
+        fprintf(stderr, "ecs-sim: --latency-ms: expected milliseconds, got '%s'\n%s", argv[i], usage);
+        return 2;
+      }
+      o.latency_ms = (int)v;
+    } else if (strcmp(argv[i], "--quiet") == 0) {
+      o.quiet = 1;
+    } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      fputs(usage, stdout);
+      return 0;
+    } else if (argv[i][0] == '-' || fleet) {
+      fprintf(stderr, "ecs-sim: unexpected argument '%s'\n%s", argv[i], usage);
+      return 2;
+    } else {
+      fleet = argv[i];
+    }
+  }
+  if (!fleet) {
+    fputs(usage, stderr);
+    return 2;
+  }
+  if (!(text = read_file(fleet, &n))) {
+    fprintf(stderr, "ecs-sim: %s: cannot read\n", fleet);
+    return 2;
+  }
+  i = ecs_sim_check_fleet(text, n, err, sizeof err);
+  if (i < 0) {
+    /* err is "fleet: <field>: <problem>"; name the file instead */
+    fprintf(stderr, "ecs-sim: %s: %s\n", fleet, strncmp(err, "fleet: ", 7) == 0 ? err + 7 : err);
+    free(text);
+    return 2;
+  }
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) {
+    fprintf(stderr, "ecs-sim: cannot block signals\n");
+    free(text);
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  s = ecs_sim_start(text, n, &o, err, sizeof err);
+  free(text);
+  if (!s) {
+    fprintf(stderr, "ecs-sim: %s\n", err);
+    return 1;
+  }
+  printf("listening on %s\n", ecs_sim_url(s));
+  fflush(stdout);
+  do {
+    if (sigwait(&set, &sig) != 0) sig = SIGTERM;
+  } while (sig != SIGINT && sig != SIGTERM);
+  ecs_sim_stop(s);
+  return 0;
+}

@@ -1,0 +1,216 @@
+/* sim_internal.h - shared between the simulator's source files (not public).
+ *
+ * Layout: fleet.c parses and validates a fleet into sim_fleet; verify.c
+ * authenticates a parsed request (V1/V3 signatures, timestamps, nonces, STS);
+ * actions.c runs the ECS actions against the state, applies throttling and
+ * faults and serialises the /_sim documents; server.c owns the HTTP side (libmicrohttpd),
+ * rendering (JSON/XML), latency, hangs and resets; util.c holds time and id
+ * helpers.
+ *
+ * Locking: ecs_sim.mu guards everything that changes after start (instances,
+ * balances, faults, throttle windows, the nonce store, the request log and
+ * counters). Secrets and the rest of the fleet are immutable once loaded and
+ * are read without the lock.
+ */
+#ifndef ECS_SIM_INTERNAL_H
+#define ECS_SIM_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "sim.h"
+
+/* ---- fleet ---- */
+
+enum { SIM_PENDING, SIM_RUNNING, SIM_STARTING, SIM_STOPPING, SIM_STOPPED, SIM_NSTATUS };
+extern const char *const sim_status_names[SIM_NSTATUS];
+
+/* OperationLocks as bits, in the order they are listed. */
+enum { SIM_LOCK_FINANCIAL = 1, SIM_LOCK_SECURITY = 2, SIM_LOCK_RECYCLING = 4,
+       SIM_LOCK_DHFINANCIAL = 8, SIM_LOCK_REFUNDED = 16 };
+#define SIM_NLOCKS 5
+extern const char *const sim_lock_names[SIM_NLOCKS];
+
+typedef struct sim_account {
+  char *access_key_id;
+  char *secret;         /* never printed, logged or serialised */
+  char *security_token; /* NULL: a permanent key; never printed either */
+  long long expiration; /* epoch seconds; 0 = none */
+  double balance, min_balance;
+} sim_account;
+
+typedef struct sim_instance {
+  char *id, *region, *zone, *name, *type, *host_name;
+  char *creation_time, *expired_time; /* "YYYY-MM-DDThh:mmZ" */
+  int status;
+  int prepaid;
+  unsigned locks;
+  ecs_params tags;
+  size_t account;             /* index into sim_fleet.accounts */
+  long long starting_since_ms; /* when it went Starting (lazy -> Running) */
+} sim_instance;
+
+typedef struct sim_throttle_rule {
+  char *action;
+  int limit, window_s, status;
+} sim_throttle_rule;
+
+enum { SIM_FAULT_NONE, SIM_FAULT_ERROR, SIM_FAULT_RESET, SIM_FAULT_HANG,
+       SIM_FAULT_MALFORMED, SIM_FAULT_HTML503 };
+
+typedef struct sim_fault {
+  char *action;
+  char *instance_id; /* NULL: any */
+  int times;         /* remaining; -1 forever */
+  int kind;
+  char *code, *message; /* SIM_FAULT_ERROR */
+  int status;
+  int apply;
+} sim_fault;
+
+typedef struct sim_fleet {
+  sim_account *accounts;
+  size_t naccounts;
+  sim_instance *instances;
+  size_t ninstances;
+  sim_throttle_rule *throttle;
+  size_t nthrottle;
+  sim_fault *faults;
+  size_t nfaults;
+  int latency_ms, start_delay_ms;
+} sim_fleet;
+
+/* Parses and validates a fleet. 0, or -1 with err = "path.to.field: problem". */
+int sim_fleet_load(sim_fleet *f, const char *json, size_t n, char *err, size_t errlen);
+void sim_fleet_free(sim_fleet *f);
+/* The actions the simulator implements (NULL-terminated). */
+extern const char *const sim_actions[];
+int sim_action_known(const char *action);
+
+/* ---- mutable runtime state ---- */
+
+typedef struct sim_nonce sim_nonce;
+typedef struct sim_nonces {
+  sim_nonce **tab;
+  size_t nbuckets, n;
+  sim_nonce *oldest, *newest; /* insertion order, for eviction */
+} sim_nonces;
+
+typedef struct sim_window {
+  char *key; /* "ak\nregion\naction" */
+  long long start_ms;
+  int count;
+} sim_window;
+
+typedef struct sim_logent {
+  unsigned long long seq;
+  long long time_ms;
+  char action[64], instance_id[80], region[40], access_key_id[80], code[72];
+  int status;
+} sim_logent;
+
+struct ecs_sim {
+  struct MHD_Daemon *daemon;
+  int port;
+  char url[48];
+  int quiet;
+  int latency_ms;
+  uint32_t token_salt;
+  _Atomic long long clock_offset_ms;
+
+  pthread_mutex_t mu; /* the state below */
+  sim_fleet f;
+  sim_nonces nonces;
+  sim_window *windows;
+  size_t nwindows;
+  sim_logent *log;
+  size_t log_n, log_cap, log_head; /* ring once log_n == SIM_LOG_MAX */
+  unsigned long long seq;
+  unsigned long long n_requests, n_ok, n_errors, n_throttled, n_faults;
+
+  pthread_mutex_t stop_mu; /* stop flag + condvar for latency/hang waits */
+  pthread_cond_t stop_cv;
+  int stopping;
+};
+
+#define SIM_LOG_MAX 50000
+#define SIM_NONCE_MAX 1000000
+#define SIM_NONCE_TTL_MS (31LL * 60 * 1000)
+#define SIM_SKEW_MS (15LL * 60 * 1000)
+
+/* ---- one request, one answer ---- */
+
+typedef struct sim_req {
+  const char *method;
+  const char *path;    /* raw path (before '?') */
+  const char *raw_query;
+  ecs_buf body;
+  ecs_params headers;  /* names as received */
+  ecs_params query;    /* decoded URL query */
+  ecs_params params;   /* decoded query + form body: the action's parameters */
+  const char *host;    /* Host header as received ("" if none) */
+  int v3, xml;
+  const char *action, *version;
+  char access_key_id[80]; /* as the caller named it (for the log) */
+  size_t account;      /* valid after a successful sim_verify */
+  long long now_ms;
+  char request_id[37];
+} sim_req;
+
+typedef struct sim_resp {
+  int status;
+  char code[72];      /* "OK" or the error code (for the log) */
+  char *message;      /* error message (heap) */
+  cJSON *body;        /* success body (without RequestId; added on render) */
+  int fault;          /* SIM_FAULT_* delivered instead of the answer */
+  long long retry_after_ms; /* >= 0: x-acs-retry-after */
+} sim_resp;
+
+void sim_resp_free(sim_resp *r);
+/* Fills r as an error; message printf-style. Returns -1 for `return`. */
+int sim_fail(sim_resp *r, int status, const char *code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+int sim_oom(sim_resp *r);
+/* Standard messages for the common codes. */
+int sim_missing(sim_resp *r, const char *name);
+int sim_invalid(sim_resp *r, const char *name);
+
+/* verify.c: authenticates req (sets req->account). 0, or -1 with r set.
+ * Takes s->mu briefly for the nonce store. */
+int sim_verify(ecs_sim *s, sim_req *req, sim_resp *r);
+void sim_nonces_free(sim_nonces *ns);
+
+/* actions.c: everything after authentication: action/version, throttling,
+ * faults, the action. r->fault tells the server what to deliver. */
+void sim_dispatch(ecs_sim *s, sim_req *req, sim_resp *r);
+/* Appends to the request log (takes s->mu). */
+void sim_log_request(ecs_sim *s, const sim_req *req, const sim_resp *r);
+/* JSON text of /_sim/state and /_sim/requests (heap; NULL when out of memory). */
+char *sim_state_json(ecs_sim *s);
+char *sim_requests_json(ecs_sim *s);
+void sim_windows_free(ecs_sim *s);
+
+/* util.c */
+long long sim_now_ms(const ecs_sim *s);
+/* "YYYY-MM-DDThh:mm:ssZ" (strict) -> epoch seconds. 0 or -1. With
+ * allow_minutes, "YYYY-MM-DDThh:mmZ" is accepted too. */
+int sim_parse_time(const char *s, int allow_minutes, long long *out);
+/* epoch seconds -> "YYYY-MM-DDThh:mmZ" (out >= 18) or with seconds (>= 21). */
+void sim_format_minutes(long long t, char *out, size_t n);
+void sim_format_seconds(long long t, char *out, size_t n);
+/* An upper-case UUID v4 into out[37]. */
+void sim_request_id(char out[37]);
+/* Copies src into a fixed buffer, truncating. */
+void sim_copy(char *dst, size_t n, const char *src);
+/* Test hook: shifts the simulator's clock (milliseconds, may be negative). */
+void ecs_sim_set_clock_offset(ecs_sim *s, long long offset_ms);
+
+#endif
