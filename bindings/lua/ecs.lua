@@ -101,7 +101,10 @@ local function heap_pop()
   return top
 end
 
+local finished = 0 -- tasks finished so far (a step that finishes one does not block)
+
 local function finish(t, ok, ...)
+  finished = finished + 1
   t.done = true
   tasks[t.co] = nil
   ntasks = ntasks - 1
@@ -155,7 +158,7 @@ end
 -- max_wait seconds for transfers and timers. Called by the C core too, when
 -- a call at the top level waits for its own transfer.
 local function step(max_wait)
-  local stop = rtail
+  local stop, before = rtail, finished
   while rhead <= stop do
     local t = ready[rhead]
     ready[rhead] = nil
@@ -163,7 +166,7 @@ local function step(max_wait)
     resume(t)
   end
   local wait = max_wait
-  if rhead <= rtail then wait = 0 end
+  if rhead <= rtail or finished ~= before then wait = 0 end
   local h = timers[1]
   if h then wait = min(wait, h.at - mono()) end
   if wait < 0 then wait = 0 end
