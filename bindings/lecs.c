@@ -29,7 +29,8 @@
 #include "lecs.h"
 #include "lecs_lua.h" /* generated: the embedded Lua sources */
 
-#define LECS_CTX "ecs.ctx"
+#define LECS_CTX "ecs.ctx"       /* registry: the context userdata */
+#define LECS_CTX_MT "ecs.ctx.mt" /* registry: its metatable */
 #define LECS_CLIENT "ecs.client"
 #define LECS_ERROR "ecs.error"
 #define LECS_TASKS "ecs.tasks"
@@ -147,7 +148,7 @@ static void call_unlink(lecs_call *c) {
 
 /* __gc of the context: aborts transfers, then frees every call and limiter. */
 static int ctx_gc(lua_State *L) {
-  lecs_ctx *x = luaL_checkudata(L, 1, LECS_CTX);
+  lecs_ctx *x = luaL_checkudata(L, 1, LECS_CTX_MT);
   if (x->http) ecs_http_free(x->http);
   x->http = NULL;
   while (x->calls) {
@@ -861,7 +862,7 @@ static void open_context(lua_State *L) {
   x = lua_newuserdatauv(L, sizeof *x, 0);
   memset(x, 0, sizeof *x);
   ecs_creds_init(&x->chain);
-  luaL_newmetatable(L, LECS_CTX);
+  luaL_newmetatable(L, LECS_CTX_MT);
   lua_pushcfunction(L, ctx_gc);
   lua_setfield(L, -2, "__gc");
   lua_setmetatable(L, -2);
