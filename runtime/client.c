@@ -491,6 +491,16 @@ int ecs_client_finish(const ecs_http_req *req, cJSON **body, ecs_error *err) {
   err->retryable = err->kind == ECS_KIND_THROTTLE || req->status >= 500 ||
                    strcmp(code, "InternalError") == 0 ||
                    strncmp(code, "ServiceUnavailable", 18) == 0 || err->retry_after >= 0;
+  /* Every request carries a fresh 256-bit nonce, so the service can only
+   * have seen this one before if this very request reached it already: a
+   * transport layer (libcurl re-sends a request once when a reused
+   * keep-alive connection dies before any answer) sent it twice. The first
+   * copy may have been processed, so the outcome is ambiguous; a retry with
+   * a new nonce is fine once the state has been checked. */
+  if (strcmp(code, "SignatureNonceUsed") == 0) {
+    err->ambiguous = 1;
+    err->retryable = 1;
+  }
   scrub_message(req, err);
   return -1;
 }

@@ -192,6 +192,17 @@ local function in_task()
   return not main and tasks[co] == true
 end
 
+-- A task may only wait through ecs functions: a raw coroutine.yield inside
+-- one raises right there (so ecs.parallel records it against its item).
+-- Outside tasks, and in coroutines a task creates, yield is untouched.
+coroutine.yield = function(...)
+  if in_task() then
+    error("coroutine.yield inside an ecs task: a task may only wait through ecs functions " ..
+          "(ecs calls, ecs.sleep, ecs.join, ecs.parallel)", 2)
+  end
+  return cyield(...)
+end
+
 -- Is there anything that could still make progress?
 local function can_progress()
   return rhead <= rtail or timers[1] ~= nil or core.inflight() > 0 or next(waiting) ~= nil
@@ -581,7 +592,7 @@ local function wait_for(c, id, status, opts)
   if type(timeout) ~= "number" or timeout < 0 then argerror(3, "wait_for", "timeout: number >= 0 expected") end
   if type(interval) ~= "number" or interval <= 0 then argerror(3, "wait_for", "interval: number > 0 expected") end
   local deadline = mono() + timeout
-  local last
+  local last, lasterr
   while true do
     local inst, err = describe_one(c, id, opts.region)
     local delay = interval
@@ -590,15 +601,19 @@ local function wait_for(c, id, status, opts)
       if inst.Status == status then return inst end
     elseif err.code == "ENOTFOUND" or not err.retryable then
       return nil, err
-    elseif type(err.retry_after) == "number" then
-      delay = max(delay, err.retry_after) -- throttled: back off as told
+    else
+      lasterr = err
+      if type(err.retry_after) == "number" then
+        delay = max(delay, err.retry_after) -- throttled: back off as told
+      end
     end
     local left = deadline - mono()
     if left <= 0 then
       return nil, core.error({ code = "ETIMEOUT", kind = "transport", action = "DescribeInstances", instance_id = id,
                                retryable = false, ambiguous = false,
-                               message = ("%s did not reach %s within %gs (last status: %s)"):format(
-                                 id, status, timeout, tostring(last)) })
+                               message = ("%s did not reach %s within %gs (last status: %s%s)"):format(
+                                 id, status, timeout, tostring(last),
+                                 lasterr and ("; last error: " .. tostring(lasterr)) or "") })
     end
     M.sleep(min(delay, left))
   end

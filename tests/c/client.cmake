@@ -37,6 +37,7 @@ foreach(t
     finish_maps_a_403_api_error_with_all_fields
     finish_maps_throttling_with_retry_after
     finish_marks_500_internal_error_retryable
+    finish_marks_a_reused_nonce_ambiguous
     finish_turns_an_html_503_into_ejson
     finish_turns_truncated_json_into_ejson
     finish_copies_transport_errors

@@ -451,6 +451,25 @@ static void finish_marks_500_internal_error_retryable(void) {
   ecs_http_req_free(&r);
 }
 
+/* A nonce the service has seen can only mean this very request was sent
+ * twice by the transport (libcurl's one re-send on a dead reused
+ * connection): the first copy may have been processed. */
+static void finish_marks_a_reused_nonce_ambiguous(void) {
+  ecs_http_req r;
+  ecs_error err;
+  cJSON *body = NULL;
+  ecs_error_init(&err);
+  canned(&r, 400, "application/json",
+         "{\"RequestId\":\"R-n\",\"Code\":\"SignatureNonceUsed\",\"Message\":"
+         "\"Specified signature nonce was used already.\"}");
+  CHECK_INT(ecs_client_finish(&r, &body, &err), -1);
+  CHECK_STR(err.code, "SignatureNonceUsed");
+  CHECK_INT(err.ambiguous, 1);
+  CHECK_INT(err.retryable, 1);
+  ecs_error_free(&err);
+  ecs_http_req_free(&r);
+}
+
 static void finish_turns_an_html_503_into_ejson(void) {
   ecs_http_req r;
   ecs_error err;
@@ -579,6 +598,7 @@ static const ecs_test_case cases[] = {
   {"finish_maps_a_403_api_error_with_all_fields", finish_maps_a_403_api_error_with_all_fields},
   {"finish_maps_throttling_with_retry_after", finish_maps_throttling_with_retry_after},
   {"finish_marks_500_internal_error_retryable", finish_marks_500_internal_error_retryable},
+  {"finish_marks_a_reused_nonce_ambiguous", finish_marks_a_reused_nonce_ambiguous},
   {"finish_turns_an_html_503_into_ejson", finish_turns_an_html_503_into_ejson},
   {"finish_turns_truncated_json_into_ejson", finish_turns_truncated_json_into_ejson},
   {"finish_copies_transport_errors", finish_copies_transport_errors},
