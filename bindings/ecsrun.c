@@ -47,6 +47,7 @@ static void usage(FILE *f) {
           "  --concurrency N     default concurrency of ecs.parallel (default 16)\n"
           "  --simulate FLEET    run against a built-in ECS simulator seeded from FLEET.json\n"
           "  --dry-run           do not send mutating calls; they return err.code EDRYRUN\n"
+          "  --audit FILE        append one fsync'd JSON line per mutating call (intent, outcome)\n"
           "  --ca-file FILE      CA bundle for TLS verification\n"
           "  --insecure-http     allow plain http:// to non-loopback endpoints\n"
           "  --log text|json     log format on stderr (default text)\n"
@@ -227,13 +228,26 @@ static int configure(lua_State *L, const opts *o, ecs_sim *sim) {
     lua_setfield(L, -2, "access_key_secret");
     lua_setfield(L, -2, "credentials");
   }
-  if ((rc = call_ecs(L, "configure", NULL)) != 0) return EXIT_USAGE;
+  if ((rc = call_ecs(L, "configure", NULL)) != 0) return EXIT_CONFIG;
   lua_newtable(L);
   lua_pushstring(L, o->log ? o->log : "text");
   lua_setfield(L, -2, "format");
   lua_pushstring(L, o->verbose ? "debug" : o->quiet ? "warn" : "info");
   lua_setfield(L, -2, "level");
   if (call_ecs(L, "configure", "log") != 0) return EXIT_USAGE;
+  if (o->audit) {
+    lua_getglobal(L, "ecs");
+    lua_getfield(L, -1, "audit");
+    lua_getfield(L, -1, "open");
+    lua_pushstring(L, o->audit);
+    lua_call(L, 1, 2);
+    if (lua_isnil(L, -2)) {
+      fprintf(stderr, "%s: %s\n", progname, luaL_tolstring(L, -1, NULL));
+      lua_pop(L, 5);
+      return EXIT_CONFIG;
+    }
+    lua_pop(L, 4);
+  }
   lua_getglobal(L, "ecs");
   if (o->concurrency) {
     lua_getfield(L, -1, "set_default_concurrency");

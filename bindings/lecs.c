@@ -14,6 +14,7 @@
  * call drives the scheduler itself until its own transfer is done, so other
  * tasks keep running meanwhile. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include "encode.h"
 #include "http.h"
 #include "lecs.h"
+#include "sign.h"
 #include "lecs_lua.h" /* generated: the embedded Lua sources */
 
 #define LECS_CTX "ecs.ctx"       /* registry: the context userdata */
@@ -53,6 +55,9 @@ typedef struct lecs_call {
   int state;
   int dry_run;
   int raw; /* a plain GET (core.fetch): no signing, body returned as is */
+  int audited; /* a mutating call recorded in the audit file */
+  int attempt; /* attempt number the caller gave (for the audit), 0 if none */
+  unsigned long audit_id;
   ecs_client_config cfg;
   ecs_creds creds;
   ecs_params params;
@@ -79,6 +84,8 @@ struct lecs_ctx {
   ecs_creds chain;      /* the default chain's credentials, once found */
   int chain_found;
   int dry_run;
+  int audit_fd;          /* -1 when there is no audit file */
+  unsigned long audit_seq;
 };
 
 /* Options a client can set; unset fields fall back to the default client. */
@@ -164,6 +171,8 @@ static int ctx_gc(lua_State *L) {
     free(l);
   }
   ecs_creds_free(&x->chain);
+  if (x->audit_fd >= 0) close(x->audit_fd);
+  x->audit_fd = -1;
   return 0;
 }
 
@@ -531,6 +540,119 @@ static double limiter_reserve(lecs_ctx *x, const char *key, double qps, double n
   return t - now;
 }
 
+/* ------------------------------------------------------------------ audit */
+
+/* Appends one JSON line to the audit file with a single write(2) on an
+ * O_APPEND descriptor, then fsync(2)s it: after a crash every complete line
+ * is on disk, and at most the last line is cut short. Returns 0 or -1. */
+static int audit_append(lecs_ctx *x, cJSON *rec) {
+  char *line = cJSON_PrintUnformatted(rec);
+  size_t n, off = 0;
+  int rc = 0;
+  if (!line) return -1;
+  n = strlen(line);
+  line[n] = '\n'; /* replaces the NUL: the line goes out in one write */
+  while (off < n + 1) {
+    ssize_t w = write(x->audit_fd, line + off, n + 1 - off);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      rc = -1;
+      break;
+    }
+    off += (size_t)w;
+  }
+  if (rc == 0 && fsync(x->audit_fd) < 0) rc = -1;
+  cJSON_free(line);
+  return rc;
+}
+
+static void audit_common(cJSON *rec, const char *event, const lecs_call *c) {
+  char ts[21], id[64];
+  ecs_timestamp(ts);
+  snprintf(id, sizeof id, "%ld-%lu", (long)getpid(), c->audit_id);
+  cJSON_AddStringToObject(rec, "time", ts);
+  cJSON_AddStringToObject(rec, "event", event);
+  cJSON_AddStringToObject(rec, "id", id);
+  cJSON_AddStringToObject(rec, "action", c->action);
+  if (c->instance_id) cJSON_AddStringToObject(rec, "instance_id", c->instance_id);
+}
+
+/* Records the intent of a mutating call before it is sent: action,
+ * parameters, region, endpoint and the access key id (never a secret). */
+static void audit_intent(lecs_ctx *x, lecs_call *c) {
+  cJSON *rec, *params;
+  size_t i;
+  const char *region;
+  if (x->audit_fd < 0 || !(rec = cJSON_CreateObject())) return;
+  c->audited = 1;
+  c->audit_id = ++x->audit_seq;
+  audit_common(rec, "intent", c);
+  region = c->region ? c->region : ecs_params_get(&c->params, "RegionId");
+  if (!region) region = c->cfg.region;
+  if (region) cJSON_AddStringToObject(rec, "region", region);
+  if (c->cfg.endpoint) cJSON_AddStringToObject(rec, "endpoint", c->cfg.endpoint);
+  if (c->creds.access_key_id) cJSON_AddStringToObject(rec, "access_key_id", c->creds.access_key_id);
+  if (c->attempt > 0) cJSON_AddNumberToObject(rec, "attempt", c->attempt);
+  if (c->dry_run) cJSON_AddBoolToObject(rec, "dry_run", 1);
+  params = cJSON_AddObjectToObject(rec, "params");
+  for (i = 0; params && i < c->params.n; i++)
+    cJSON_AddStringToObject(params, c->params.v[i].name, c->params.v[i].value);
+  audit_append(x, rec);
+  cJSON_Delete(rec);
+}
+
+/* Records how an audited call ended: ok + request id, or the error code and
+ * status; elapsed seconds. */
+static void audit_outcome(lecs_ctx *x, const lecs_call *c, const cJSON *body, const ecs_error *e) {
+  cJSON *rec;
+  if (!c->audited || x->audit_fd < 0 || !(rec = cJSON_CreateObject())) return;
+  audit_common(rec, "outcome", c);
+  cJSON_AddBoolToObject(rec, "ok", body != NULL);
+  if (body) {
+    const cJSON *rid = cJSON_GetObjectItemCaseSensitive(body, "RequestId");
+    if (cJSON_IsString(rid)) cJSON_AddStringToObject(rec, "request_id", rid->valuestring);
+    if (c->req.status) cJSON_AddNumberToObject(rec, "status", (double)c->req.status);
+  } else if (e) {
+    if (e->code) cJSON_AddStringToObject(rec, "code", e->code);
+    if (e->status) cJSON_AddNumberToObject(rec, "status", e->status);
+    if (e->request_id) cJSON_AddStringToObject(rec, "request_id", e->request_id);
+    cJSON_AddBoolToObject(rec, "ambiguous", e->ambiguous);
+  }
+  if (c->attempt > 0) cJSON_AddNumberToObject(rec, "attempt", c->attempt);
+  if (c->creds.access_key_id) cJSON_AddStringToObject(rec, "access_key_id", c->creds.access_key_id);
+  cJSON_AddNumberToObject(rec, "elapsed", mono_now() - c->t0);
+  audit_append(x, rec);
+  cJSON_Delete(rec);
+}
+
+/* core.audit_open(path) -> true | nil, err: appends the audit trail of every
+ * mutating call to path (created 0600). core.audit_open(nil) closes it. */
+static int lecs_audit_open(lua_State *L) {
+  lecs_ctx *x = get_ctx(L);
+  const char *path = luaL_optstring(L, 1, NULL);
+  int fd;
+  if (x->audit_fd >= 0) close(x->audit_fd);
+  x->audit_fd = -1;
+  if (!path) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    ecs_error e;
+    ecs_error_init(&e);
+    ecs_error_set(&e, ECS_KIND_CONFIG, "ECONFIG", "cannot open the audit file %s: %s", path,
+                  strerror(errno));
+    lua_pushnil(L);
+    push_error(L, &e);
+    ecs_error_free(&e);
+    return 2;
+  }
+  x->audit_fd = fd;
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* ------------------------------------------------------------------ calls */
 
 static void call_done_cb(ecs_http_req *req, void *ud) {
@@ -590,6 +712,7 @@ static int call_finish(lua_State *L, lecs_call *c) {
     rc = ecs_client_finish(&c->req, &body, &err);
   }
   call_unlink(c);
+  audit_outcome(c->ctx, c, rc == 0 ? body : NULL, rc == 0 ? NULL : &err);
   if (rc == 0) {
     cJSON **box;
     call_free(c);
@@ -614,6 +737,7 @@ static int call_finish(lua_State *L, lecs_call *c) {
 /* Signs and submits c; on failure records the error in c and marks it done. */
 static void call_submit(lecs_call *c) {
   lecs_ctx *x = c->ctx;
+  if (!c->raw && ecs_action_is_mutating(c->action)) audit_intent(x, c);
   if (c->dry_run) {
     ecs_error_set(&c->err, ECS_KIND_CONFIG, "EDRYRUN",
                   "dry run: %s was not sent", c->action);
@@ -680,11 +804,13 @@ static int lecs_call_api(lua_State *L) {
   lecs_client *cl = lua_isnoneornil(L, 1) ? d : luaL_checkudata(L, 1, LECS_CLIENT);
   const char *action = luaL_checkstring(L, 2);
   const char *region = luaL_optstring(L, 4, NULL);
+  lua_Integer attempt = luaL_optinteger(L, 5, 0);
   lecs_call *c;
   double qps, wait = 0;
   if (!*action) luaL_argerror(L, 2, "action must not be empty");
   if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
   c = call_new(L, x); /* owned by the context: a raise leaks nothing */
+  c->attempt = attempt > 0 && attempt < 1000000 ? (int)attempt : 0;
   if (!lua_isnoneornil(L, 3)) {
     cJSON *j = lecs_to_json(L, 3, "bad argument #3 to 'call'");
     if (ecs_flatten(&c->params, NULL, j) < 0) return luaL_error(L, "out of memory");
@@ -861,6 +987,7 @@ static void open_context(lua_State *L) {
   lua_pop(L, 1);
   x = lua_newuserdatauv(L, sizeof *x, 0);
   memset(x, 0, sizeof *x);
+  x->audit_fd = -1;
   ecs_creds_init(&x->chain);
   luaL_newmetatable(L, LECS_CTX_MT);
   lua_pushcfunction(L, ctx_gc);
@@ -892,6 +1019,7 @@ static void open_context(lua_State *L) {
 
 int luaopen_ecs(lua_State *L) {
   static const luaL_Reg core[] = {
+      {"audit_open", lecs_audit_open},
       {"call", lecs_call_api},
       {"client", lecs_client_new},
       {"client_info", lecs_client_info},

@@ -4,6 +4,8 @@
 --
 --   ecsrun --simulate scripts/fleets/demo.json scripts/reactivate_expired.lua
 --   ecsrun --region cn-hangzhou scripts/reactivate_expired.lua [region ...] [--no-wait]
+--   ecsrun --dry-run ...            shows the plan, sends nothing that changes state
+--   ecsrun --audit run.audit ...    records every call; a rerun resumes where it stopped
 --
 -- Regions: the arguments, else the default region (--region), else every
 -- region DescribeRegions lists. With --log json the report is one JSON
@@ -35,6 +37,10 @@ local found = ecs.parallel(regions, function(region)
   return list
 end)
 
+-- With an audit file, instances an earlier (perhaps interrupted) run already
+-- brought back are not touched again.
+local done_before = ecs.audit.path() and ecs.audit.done() or {}
+
 local report, candidates = {}, {}
 for i, region in ipairs(regions) do
   if not found[i] then
@@ -42,6 +48,9 @@ for i, region in ipairs(regions) do
   else
     for _, inst in ipairs(found[i]) do
       local ok, why = ecs.classify(inst)
+      if done_before[inst.InstanceId] then
+        ok, why = false, "reactivated by an earlier run (audit), now " .. tostring(inst.Status)
+      end
       if ok then
         candidates[#candidates + 1] = inst
       else
@@ -56,6 +65,7 @@ end
 --    until each is Running.
 local results, errors = ecs.parallel(candidates, function(inst)
   local res, err = ecs.reactivate{ instance_id = inst.InstanceId, region = inst.RegionId }
+  if not res and err.code == "EDRYRUN" then return { dry_run = true } end
   if not res then return nil, err end
   if wait then
     local ok, werr = ecs.wait_for(inst.InstanceId, "Running", { region = inst.RegionId, interval = 1, timeout = 600 })
@@ -69,7 +79,10 @@ local failed = 0
 for i, inst in ipairs(candidates) do
   local res, err = results[i], errors[i]
   local row = { instance_id = inst.InstanceId, region = inst.RegionId, name = inst.InstanceName }
-  if res then
+  if res and res.dry_run then
+    row.outcome = "planned"
+    row.reason = "dry run: would reactivate"
+  elseif res then
     row.outcome = "reactivated"
     row.request_id, row.attempts, row.running = res.request_id, res.attempts, res.running
     row.reason = res.wait_error
@@ -90,7 +103,7 @@ table.sort(report, function(a, b)
 end)
 
 -- 3. Report.
-local counts = { reactivated = 0, skipped = 0, failed = 0 }
+local counts = { reactivated = 0, skipped = 0, failed = 0, planned = 0 }
 for _, row in ipairs(report) do counts[row.outcome] = counts[row.outcome] + 1 end
 if ecs.log.format() == "json" then
   print(ecs.json.encode({ regions = regions, instances = report, counts = counts }))
@@ -102,6 +115,7 @@ else
     print(("%-12s %-16s %-14s %-11s %s"):format(row.instance_id or "-", row.region or "-", row.name or "",
       row.outcome, extra))
   end
-  print(("%d reactivated, %d skipped, %d failed"):format(counts.reactivated, counts.skipped, counts.failed))
+  print(("%d reactivated, %d skipped, %d failed%s"):format(counts.reactivated, counts.skipped, counts.failed,
+    ecs.dry_run and (", %d planned (dry run: nothing was sent)"):format(counts.planned) or ""))
 end
 if failed > 0 then os.exit(1, true) end

@@ -355,8 +355,13 @@ M.log = {
 local clientm = {}
 core.set_client_methods(clientm)
 
-local function call(c, action, params, region)
-  return core.call(c, action, params, region)
+local function call(c, action, params, region, attempt)
+  local body, err = core.call(c, action, params, region, attempt)
+  if body == nil and err and err.code == "EDRYRUN" then
+    M.log.info("dry run: not sent", { action = action, target = err.instance_id or region,
+                                      params = params or {} })
+  end
+  return body, err
 end
 
 function M.configure(opts)
@@ -389,8 +394,6 @@ function M.credentials(c)
   return { access_key_id = info.access_key_id, provider = info.provider, region = info.region }
 end
 
-M.dry_run = false
-local function refresh_dry_run() M.dry_run = core.client_info(nil).dry_run end
 
 ----------------------------------------------------------------- retrying
 local function default_retry_on(err)
@@ -655,7 +658,7 @@ local function reactivate(c, arg, fn)
   local verified = false
   while true do
     n = n + 1
-    body, err = call(c, "ReActivateInstances", { InstanceId = id, RegionId = region })
+    body, err = call(c, "ReActivateInstances", { InstanceId = id, RegionId = region }, nil, n)
     if body then break end
     if n >= o.attempts then break end
     if err.ambiguous then
@@ -765,6 +768,73 @@ function M.parallel(items, fn, opts)
   return results, errors
 end
 
+--------------------------------------------------------------------- audit
+-- The audit file: one JSON line per mutating call, "intent" (fsync'd before
+-- the request is sent) and "outcome" (after). See README "Safety".
+local audit_path
+
+M.audit = {}
+
+-- ecs.audit.open(path) -> true | nil, err
+function M.audit.open(path)
+  checktype(path, "string", 1, "open")
+  local ok, err = core.audit_open(path)
+  if ok then audit_path = path end
+  return ok, err
+end
+
+function M.audit.path() return audit_path end
+
+-- ecs.audit.read([path]) -> { calls = { {intent=, outcome=}, ... }, done = {id=true},
+-- pending = {id=true} } | nil, err. done: instances whose ReActivateInstances
+-- finished OK; pending: sent (intent) with no outcome, or an ambiguous
+-- outcome, and not done since: check their state before acting again. Lines
+-- that are not complete JSON (a crash mid-write) are skipped.
+function M.audit.read(path)
+  path = path or audit_path
+  checktype(path, "string", 1, "read")
+  local f, msg = io.open(path, "r")
+  if not f then
+    return nil, core.error({ code = "ECONFIG", kind = "config", message = "cannot read the audit file: " .. tostring(msg) })
+  end
+  local calls, byid, order = {}, {}, {}
+  for line in f:lines() do
+    local ok, rec = pcall(json.decode, line)
+    if ok and type(rec) == "table" and rec.id then
+      local e = byid[rec.id]
+      if not e then
+        e = {}
+        byid[rec.id] = e
+        order[#order + 1] = e
+      end
+      e[rec.event] = rec
+    end
+  end
+  f:close()
+  local done, pending = {}, {}
+  for _, e in ipairs(order) do
+    calls[#calls + 1] = e
+    local i, o = e.intent, e.outcome
+    local id = (i and i.instance_id) or (o and o.instance_id)
+    local action = (i and i.action) or (o and o.action)
+    if id and action == "ReActivateInstances" and not (i and i.dry_run) then
+      if o and o.ok then
+        done[id], pending[id] = true, nil
+      elseif not done[id] and (not o or o.ambiguous) then
+        pending[id] = true
+      end
+    end
+  end
+  return { calls = calls, done = done, pending = pending }
+end
+
+-- ecs.audit.done([path]) -> set of instance ids already reactivated.
+function M.audit.done(path)
+  local a, err = M.audit.read(path)
+  if not a then return nil, err end
+  return a.done
+end
+
 ---------------------------------------------------------------- simulator
 local simm = core.sim.methods
 core.sim.methods = nil
@@ -807,7 +877,5 @@ setmetatable(M, {
     if k == "dry_run" then return core.client_info(nil).dry_run end
   end,
 })
-M.dry_run = nil
-refresh_dry_run = nil
 
 return M
