@@ -101,6 +101,71 @@ describe("ecsrun", function()
   end)
 end)
 
+describe("errors reaching a script run by ecsrun against ecs-sim", function()
+  local I = H.instance
+  local fleet = H.fleet({
+    I("i-prepaid", { InstanceChargeType = "PrePaid" }),
+    I("i-sec", { LockReasons = { "financial", "security" } }),
+    I("i-running", { Status = "Running", LockReasons = ecs.json.array() }),
+    I("i-userstop", { LockReasons = ecs.json.array() }),
+    I("i-broken"),
+    I("i-poor", { account = "poor-ak" }),
+  }, {
+    accounts = { { access_key_id = "sim-ak", access_key_secret = "sim-secret", balance = 500 },
+                 { access_key_id = "poor-ak", access_key_secret = "poor-secret", balance = 10 } },
+    faults = { { action = "ReActivateInstances", instance_id = "i-broken", error = "InternalError", times = -1 } },
+  })
+  local script = [[
+    for _, id in ipairs({ ... }) do
+      local res, err = ecs.reactivate{ instance_id = id, retry = false }
+      print(ecs.json.encode({ id = id, ok = res ~= nil, code = err and err.code, status = err and err.status,
+                              message = err and err.message, request_id = err and err.request_id,
+                              text = err and tostring(err) }))
+    end
+  ]]
+
+  it("gives the script code, HTTP status, message and request id of each documented error", function()
+    local sim = H.sim_process(fleet)
+    local path = H.write(H.tmpname(".lua"), script)
+    local before = H.by_id(assert(sim:state()))
+    local out, code, err = H.ecsrun_run("--region cn-hangzhou --endpoint " .. sim:url() .. " " .. path ..
+      " i-nope i-prepaid i-sec i-running i-userstop i-broken",
+      { ALIBABA_CLOUD_ACCESS_KEY_ID = "sim-ak", ALIBABA_CLOUD_ACCESS_KEY_SECRET = "sim-secret" }, { split = true })
+    local out2, code2 = H.ecsrun_run("--region cn-hangzhou --endpoint " .. sim:url() .. " " .. path .. " i-poor",
+      { ALIBABA_CLOUD_ACCESS_KEY_ID = "poor-ak", ALIBABA_CLOUD_ACCESS_KEY_SECRET = "poor-secret" })
+    local after = H.by_id(assert(sim:state()))
+    sim:stop()
+    assert.are.equal(0, code, err)
+    assert.are.equal(0, code2)
+    no_secrets(out, err, out2)
+    local rows = {}
+    for line in (out .. out2):gmatch("[^\n]+") do
+      local r = ecs.json.decode(line)
+      rows[r.id] = r
+    end
+    local expect = {
+      ["i-nope"] = { 404, "InvalidInstanceId.NotFound", "The specified InstanceId does not exist." },
+      ["i-prepaid"] = { 404, "InvalidPayType.NotSupport", "The specified pre pay instance not support." },
+      ["i-sec"] = { 403, "InstanceLockedForSecurity",
+                    "The specified operation is denied as your instance is locked for security reasons." },
+      ["i-running"] = { 403, "IncorrectInstanceStatus", "The current status of the resource does not support this operation." },
+      ["i-userstop"] = { 400, "ReopenInstance.InstanceStatusNotValid",
+                         "Instance status is not Expired, ImageExpired or EcsAndImageExpired." },
+      ["i-broken"] = { 500, "InternalError", "The request processing has failed due to some unknown error." },
+      ["i-poor"] = { 403, "InsufficientBalance", "Your account does not have enough balance." },
+    }
+    for id, e in pairs(expect) do
+      local r = rows[id]
+      assert.is_table(r, id)
+      assert.is_false(r.ok)
+      assert.are.same({ e[1], e[2], e[3] }, { r.status, r.code, r.message })
+      assert.matches("^%x+%-%x+%-%x+%-%x+%-%x+$", r.request_id)
+      assert.are.equal(("%s (HTTP %d): %s [RequestId %s]"):format(e[2], e[1], e[3], r.request_id), r.text)
+      if before[id] then assert.are.same(before[id].Status, after[id].Status, id) end
+    end
+  end)
+end)
+
 describe("the demo playbook", function()
   local demo = H.src .. "/scripts/fleets/demo.json"
   local script = H.src .. "/scripts/reactivate_expired.lua"
@@ -133,7 +198,7 @@ describe("the demo playbook", function()
     assert.are.equal(0, code, err)
     no_secrets(out, err)
     local report = ecs.json.decode(out)
-    assert.are.same({ reactivated = 4, skipped = 5, failed = 0 }, report.counts)
+    assert.are.same({ reactivated = 4, skipped = 5, failed = 0, planned = 0 }, report.counts)
     local st = H.by_id(state)
     for _, id in ipairs({ "i-demo0001", "i-demo0002", "i-demo0007", "i-demo0009" }) do
       assert.are.equal("Running", st[id].Status, id)
