@@ -81,8 +81,8 @@ struct lecs_ctx {
   lecs_call *calls;     /* every live call */
   lecs_call *done_head; /* completed, not yet reported by core.poll */
   lecs_limiter *limiters;
-  ecs_creds chain;      /* the default chain's credentials, once found */
-  int chain_found;
+  ecs_creds_chain **chains; /* default credential chains, one per profile */
+  size_t nchains;
   int dry_run;
   int audit_fd;          /* -1 when there is no audit file */
   unsigned long audit_seq;
@@ -170,7 +170,9 @@ static int ctx_gc(lua_State *L) {
     free(l->ring);
     free(l);
   }
-  ecs_creds_free(&x->chain);
+  while (x->nchains) ecs_creds_chain_free(x->chains[--x->nchains]);
+  free(x->chains);
+  x->chains = NULL;
   if (x->audit_fd >= 0) close(x->audit_fd);
   x->audit_fd = -1;
   return 0;
@@ -441,26 +443,82 @@ static int lecs_configure(lua_State *L) {
   return 0;
 }
 
-/* core.client_info(client|nil) -> table of effective settings (never
- * secrets): region, endpoint, signature, qps, access_key_id. */
+/* The default chain for profile (NULL: the default), made on first use
+ * and kept in the context. NULL when out of memory. */
+static ecs_creds_chain *ctx_chain(lecs_ctx *x, const char *profile) {
+  ecs_creds_chain **n, *ch;
+  size_t i;
+  for (i = 0; i < x->nchains; i++) {
+    const char *p = ecs_creds_chain_profile(x->chains[i]);
+    if ((!p && !profile) || (p && profile && strcmp(p, profile) == 0)) return x->chains[i];
+  }
+  if (!(n = realloc(x->chains, (x->nchains + 1) * sizeof *n))) return NULL;
+  x->chains = n;
+  if (!(ch = ecs_creds_chain_new(profile))) return NULL;
+  return x->chains[x->nchains++] = ch;
+}
+
+/* The profile client c uses (its own, else the default client's). */
+static const char *client_profile(const lecs_client *c, const lecs_client *d) {
+  return (c->set & OPT_PROFILE) ? c->profile : d->profile;
+}
+
+/* Explicit credentials for c (its own, else the default client's unless c
+ * names a profile of its own), or NULL: the default chain. */
+static const ecs_creds *explicit_creds(const lecs_client *c, const lecs_client *d) {
+  if (c->has_creds) return &c->creds;
+  if (d->has_creds && !(c != d && (c->set & OPT_PROFILE))) return &d->creds;
+  return NULL;
+}
+
+/* core.client_info(client|nil [, resolve]) -> table of effective settings
+ * (never secrets): region (else the aliyun CLI profile's region_id),
+ * endpoint, signature, qps, profile, dry_run and the credentials'
+ * access_key_id, provider and expiration (unix seconds) when known. With
+ * resolve, the default chain is consulted (it may block on the network)
+ * and a failure returns nil, err. */
 static int lecs_client_info(lua_State *L) {
   lecs_client *d = default_client(L);
   lecs_client *c = lua_isnoneornil(L, 1) ? d : luaL_checkudata(L, 1, LECS_CLIENT);
-  const ecs_creds *cr = c->has_creds ? &c->creds : d->has_creds ? &d->creds : NULL;
+  const ecs_creds *cr = explicit_creds(c, d);
+  const char *region = (c->set & OPT_REGION) ? c->cfg.region : d->cfg.region;
   lecs_ctx *x = get_ctx(L);
-  lua_createtable(L, 0, 6);
-  set_str(L, "region", (c->set & OPT_REGION) ? c->cfg.region : d->cfg.region);
+  ecs_creds got;
+  ecs_creds_chain *ch = NULL;
+  ecs_creds_init(&got);
+  if (!cr && !(ch = ctx_chain(x, client_profile(c, d)))) return luaL_error(L, "out of memory");
+  if (ch && lua_toboolean(L, 2)) {
+    ecs_error err;
+    ecs_error_init(&err);
+    if (ecs_creds_chain_get(ch, &got, &err) < 0) {
+      lua_pushnil(L);
+      push_error(L, &err);
+      ecs_error_free(&err);
+      return 2;
+    }
+    cr = &got;
+  } else if (ch) {
+    cr = ecs_creds_chain_last(ch);
+  }
+  if (!region && ch) region = ecs_creds_chain_region(ch);
+  lua_createtable(L, 0, 8);
+  set_str(L, "region", region);
   set_str(L, "endpoint", (c->set & OPT_ENDPOINT) ? c->cfg.endpoint : d->cfg.endpoint);
   lua_pushstring(L, ((c->set & OPT_SIGNATURE) ? c->cfg.signature : d->cfg.signature) == 1 ? "v1" : "v3");
   lua_setfield(L, -2, "signature");
   lua_pushnumber(L, (c->set & OPT_QPS) ? c->qps : d->qps);
   lua_setfield(L, -2, "qps");
-  set_str(L, "profile", (c->set & OPT_PROFILE) ? c->profile : d->profile);
-  if (!cr && x->chain_found) cr = &x->chain;
+  set_str(L, "profile", client_profile(c, d));
   if (cr) {
     set_str(L, "access_key_id", cr->access_key_id);
-    set_str(L, "provider", cr->provider);
+    set_str(L, "provider", cr->provider ? cr->provider
+                           : cr->security_token ? "static_sts" : "static_ak");
+    if (cr->expiration > 0) {
+      lua_pushnumber(L, cr->expiration);
+      lua_setfield(L, -2, "expiration");
+    }
   }
+  ecs_creds_free(&got); /* cr is not used below */
   lua_pushboolean(L, x->dry_run);
   lua_setfield(L, -2, "dry_run");
   return 1;
@@ -779,18 +837,24 @@ static int call_k_submit(lua_State *L, int status, lua_KContext k) {
 }
 
 /* Resolves the credentials for a call into c->creds: the client's, the
- * default client's, else the default chain (looked up once). 0 or -1 with
+ * default client's, else the default chain of the client's profile (its
+ * provider found once, temporary credentials refreshed when stale; the
+ * refresh blocks, so it happens once however many tasks wait). The chain's
+ * profile region_id fills in a missing default region. 0 or -1 with
  * c->err set. */
 static int call_creds(lecs_ctx *x, lecs_call *c, const lecs_client *cl, const lecs_client *d) {
-  const ecs_creds *src = cl->has_creds ? &cl->creds : d->has_creds ? &d->creds : NULL;
-  if (!src) {
-    if (!x->chain_found) {
-      if (ecs_creds_default(&x->chain, &c->err) < 0) return -1;
-      x->chain_found = 1;
-    }
-    src = &x->chain;
+  const ecs_creds *src = explicit_creds(cl, d);
+  ecs_creds_chain *ch;
+  if (src) {
+    if (ecs_creds_copy(&c->creds, src) < 0)
+      return ecs_error_set(&c->err, ECS_KIND_CONFIG, "ENOMEM", "out of memory");
+    return 0;
   }
-  if (ecs_creds_copy(&c->creds, src) < 0)
+  if (!(ch = ctx_chain(x, client_profile(cl, d))))
+    return ecs_error_set(&c->err, ECS_KIND_CONFIG, "ENOMEM", "out of memory");
+  if (ecs_creds_chain_get(ch, &c->creds, &c->err) < 0) return -1;
+  if (!c->cfg.region && ecs_creds_chain_region(ch) &&
+      !(c->cfg.region = strdup(ecs_creds_chain_region(ch))))
     return ecs_error_set(&c->err, ECS_KIND_CONFIG, "ENOMEM", "out of memory");
   return 0;
 }
@@ -874,17 +938,27 @@ static lecs_call *call_new(lua_State *L, lecs_ctx *x) {
   return c;
 }
 
-/* core.fetch(url [, timeout_s]) -> body, status | nil, err: a plain GET
- * through the same engine (loopback http only unless https), used for the
- * simulator's /_sim endpoints. Blocks (drives the scheduler) until done. */
+/* core.fetch(url [, timeout_s | {timeout=, ca_file=}]) -> body, status |
+ * nil, err: a plain GET through the same engine (loopback http only unless
+ * https; ca_file as in ecs.client), used for the simulator's /_sim
+ * endpoints. Blocks (drives the scheduler) until done. */
 static int lecs_fetch(lua_State *L) {
   lecs_ctx *x = get_ctx(L);
-  const char *url = luaL_checkstring(L, 1);
-  double t = luaL_optnumber(L, 2, 10);
-  lecs_call *c = call_new(L, x);
+  const char *url = luaL_checkstring(L, 1), *ca = NULL;
+  double t = 10;
+  lecs_call *c;
+  if (lua_istable(L, 2)) {
+    lua_getfield(L, 2, "timeout");
+    t = luaL_optnumber(L, -1, 10);
+    lua_getfield(L, 2, "ca_file");
+    ca = luaL_optstring(L, -1, NULL); /* stays on the stack while used */
+  } else {
+    t = luaL_optnumber(L, 2, 10);
+  }
+  c = call_new(L, x);
   c->raw = 1;
   if (!(c->req.method = strdup("GET")) || !(c->req.url = strdup(url)) ||
-      !(c->action = strdup("GET")))
+      !(c->action = strdup("GET")) || (ca && !(c->req.ca_file = strdup(ca))))
     return luaL_error(L, "out of memory");
   c->req.timeout_ms = (long)(t * 1000);
   c->req.max_response = 256u * 1024 * 1024;
@@ -988,7 +1062,6 @@ static void open_context(lua_State *L) {
   x = lua_newuserdatauv(L, sizeof *x, 0);
   memset(x, 0, sizeof *x);
   x->audit_fd = -1;
-  ecs_creds_init(&x->chain);
   luaL_newmetatable(L, LECS_CTX_MT);
   lua_pushcfunction(L, ctx_gc);
   lua_setfield(L, -2, "__gc");

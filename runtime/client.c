@@ -399,36 +399,86 @@ static void redact(char **s, const char *needle, size_t nlen) {
   *s = ecs_buf_steal(&out);
 }
 
-/* Removes the request's STS token from the message: raw, and once or twice
- * percent-encoded (a SignatureDoesNotMatch message quotes the string to
- * sign, which holds the encoded query). */
-static void scrub_message(const ecs_http_req *req, ecs_error *err) {
-  ecs_buf tok, e1, e2;
-  ecs_buf_init(&tok);
-  ecs_buf_init(&e1);
-  ecs_buf_init(&e2);
-  request_token(req, &tok);
-  if (tok.len) {
-    ecs_pct_encode(&e1, tok.data, tok.len);
-    ecs_pct_encode(&e2, ecs_buf_cstr(&e1), e1.len);
-    redact(&err->message, ecs_buf_cstr(&e2), e2.len);
-    redact(&err->message, ecs_buf_cstr(&e1), e1.len);
-    redact(&err->message, tok.data, tok.len);
+/* The request's STS token in the forms an answer may quote it: f[0] raw,
+ * f[1] and f[2] percent-encoded once and twice (a SignatureDoesNotMatch
+ * message quotes the string to sign, which holds the encoded query). All
+ * empty when the request carries none; token_forms_wipe releases them. */
+static void token_forms(const ecs_http_req *req, ecs_buf f[3]) {
+  ecs_buf_init(&f[0]);
+  ecs_buf_init(&f[1]);
+  ecs_buf_init(&f[2]);
+  request_token(req, &f[0]);
+  if (f[0].len) {
+    ecs_pct_encode(&f[1], f[0].data, f[0].len);
+    ecs_pct_encode(&f[2], ecs_buf_cstr(&f[1]), f[1].len);
   }
-  ecs_buf_wipe(&tok);
-  ecs_buf_wipe(&e1);
-  ecs_buf_wipe(&e2);
+}
+
+static void token_forms_wipe(ecs_buf f[3]) {
+  ecs_buf_wipe(&f[0]);
+  ecs_buf_wipe(&f[1]);
+  ecs_buf_wipe(&f[2]);
+}
+
+/* Removes the request's STS token (every form) from the message. */
+static void scrub_message(const ecs_http_req *req, ecs_error *err) {
+  ecs_buf f[3];
+  int k;
+  token_forms(req, f);
+  for (k = 2; k >= 0; k--) redact(&err->message, ecs_buf_cstr(&f[k]), f[k].len);
+  token_forms_wipe(f);
+}
+
+/* Copies s[0..n) into out with every occurrence of each token form replaced
+ * by "[redacted]" (binary-safe: bodies may hold NULs). Best effort on out of
+ * memory: out may then be short, never holds a token. */
+static void copy_redacted(ecs_buf *out, const char *s, size_t n, ecs_buf f[3]) {
+  ecs_buf tmp;
+  int k;
+  ecs_buf_add(out, s, n);
+  for (k = 2; k >= 0; k--) {
+    const char *needle = f[k].data, *p;
+    size_t nl = f[k].len, i = 0;
+    if (nl < 4 || out->len < nl) continue;
+    ecs_buf_init(&tmp);
+    p = out->data;
+    while (i + nl <= out->len) {
+      const char *hit = memchr(p + i, needle[0], out->len - nl + 1 - i);
+      size_t at;
+      if (!hit) break;
+      at = (size_t)(hit - p);
+      if (memcmp(hit, needle, nl) == 0) {
+        ecs_buf_add(&tmp, p + i, at - i);
+        ecs_buf_adds(&tmp, "[redacted]");
+        i = at + nl;
+      } else {
+        ecs_buf_add(&tmp, p + i, at + 1 - i);
+        i = at + 1;
+      }
+    }
+    ecs_buf_add(&tmp, p + i, out->len - i);
+    ecs_buf_wipe(out);
+    *out = tmp;
+  }
 }
 
 /* An answer that is not a JSON object: EJSON with the status, the
- * content-type and a short printable excerpt. */
+ * content-type and a short printable excerpt. The token is redacted from the
+ * body and the content-type before they are cut short, so that no piece of
+ * it survives in the excerpt. */
 static int bad_body(const ecs_http_req *req, ecs_error *err) {
   const char *ct = ecs_params_geti(&req->resp_headers, "content-type");
+  ecs_buf f[3], body, ctb;
   char excerpt[81];
   size_t i, n = 0;
   int sp = 0;
-  for (i = 0; i < req->resp_body.len && n < sizeof excerpt - 1; i++) {
-    unsigned char c = (unsigned char)req->resp_body.data[i];
+  ecs_buf_init(&body);
+  ecs_buf_init(&ctb);
+  token_forms(req, f);
+  copy_redacted(&body, req->resp_body.data, req->resp_body.len, f);
+  if (ct) copy_redacted(&ctb, ct, strlen(ct), f);
+  for (i = 0; i < body.len && n < sizeof excerpt - 1; i++) {
+    unsigned char c = (unsigned char)body.data[i];
     if (isspace(c)) {
       if (n && !sp) excerpt[n++] = ' ';
       sp = 1;
@@ -440,13 +490,16 @@ static int bad_body(const ecs_http_req *req, ecs_error *err) {
   excerpt[n] = '\0';
   ecs_error_set(err, ECS_KIND_TRANSPORT, "EJSON",
                 "HTTP %ld answer is not a JSON object (content-type %.60s, %zu bytes)%s%s%s",
-                req->status, ct ? ct : "none", req->resp_body.len, n ? ": \"" : "",
-                excerpt, n ? (i < req->resp_body.len ? "...\"" : "\"") : "");
+                req->status, ct ? ecs_buf_cstr(&ctb) : "none", req->resp_body.len,
+                n ? ": \"" : "", excerpt, n ? (i < body.len ? "...\"" : "\"") : "");
   err->status = (int)req->status;
   err->retryable = req->status >= 500;
   err->ambiguous = 1; /* the server saw the request; its outcome is unknown */
   err->retry_after = retry_after(req);
   scrub_message(req, err);
+  token_forms_wipe(f);
+  ecs_buf_wipe(&body);
+  ecs_buf_wipe(&ctb);
   return -1;
 }
 

@@ -35,8 +35,48 @@ int ecs_creds_set(ecs_creds *c, const char *id, const char *secret,
  * -1 with err set (ECREDS) when only one half is set. */
 int ecs_creds_from_env(ecs_creds *out, ecs_error *err);
 
-/* The default chain for now: env. Returns 0, or -1 with err ECREDS naming
- * what was looked for. */
+/* The default chain, once: builds a chain (profile NULL), gets its
+ * credentials and frees it. Returns 0, or -1 with err ECREDS listing what
+ * was tried and why each failed. */
 int ecs_creds_default(ecs_creds *out, ecs_error *err);
+
+/* ---- the default provider chain (ecs-facts 6.1) ----
+ *
+ * In the official SDKs' order: environment -> OIDC (AssumeRoleWithOIDC) ->
+ * the aliyun CLI's ~/.aliyun/config.json -> the INI file
+ * ~/.alibabacloud/credentials (or ALIBABA_CLOUD_CREDENTIALS_FILE) -> the ECS
+ * metadata service (RAM role) -> ALIBABA_CLOUD_CREDENTIALS_URI. The first
+ * provider that yields credentials is remembered ("sticky"); temporary
+ * credentials are refreshed synchronously when less than
+ * min(15 min, half their lifetime) remains, so in a single-threaded caller
+ * a refresh happens once however many callers are waiting. When a refresh
+ * fails but the old credentials have not expired yet, they are used.
+ * Provider names (x-acs-credentials-provider) are the SDK's, prefixed
+ * "default/": "default/env", "default/cli_profile/static_ak",
+ * "default/profile/ram_role_arn/static_ak", "default/ecs_ram_role", ...
+ * The chain is not thread-safe: one chain per thread. */
+typedef struct ecs_creds_chain ecs_creds_chain;
+
+/* A chain for profile (the --profile / ecs.client{profile=} name; NULL:
+ * ALIBABA_CLOUD_PROFILE, else config.json's `current`, else "default").
+ * Reads nothing from the network; config.json is read to learn the
+ * profile's region_id. NULL only when out of memory. */
+ecs_creds_chain *ecs_creds_chain_new(const char *profile);
+void ecs_creds_chain_free(ecs_creds_chain *ch); /* wipes cached secrets */
+/* The profile name the chain was made for (NULL: the default). */
+const char *ecs_creds_chain_profile(const ecs_creds_chain *ch);
+/* region_id of the aliyun CLI profile the chain selected, or NULL. */
+const char *ecs_creds_chain_region(const ecs_creds_chain *ch);
+/* The credentials the chain last handed out (NULL before the first
+ * success). Valid until the next ecs_creds_chain_get or free. For
+ * reporting who the caller acts as: never print the secret. */
+const ecs_creds *ecs_creds_chain_last(const ecs_creds_chain *ch);
+/* Current credentials into out (replaced; a deep copy the caller frees).
+ * May block on the network (STS, metadata, URI, an external process).
+ * Returns 0, or -1 with err ECREDS: one message listing each provider
+ * tried and why it failed; never a secret, never an HTML page. A failed
+ * lookup is remembered for 5 s so that many waiting calls do not each
+ * repeat slow timeouts. */
+int ecs_creds_chain_get(ecs_creds_chain *ch, ecs_creds *out, ecs_error *err);
 
 #endif

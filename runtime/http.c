@@ -35,7 +35,8 @@ typedef struct xfer {
   struct curl_slist *hdrs;
   size_t max_response;
   size_t header_bytes;
-  int too_big;              /* 1: body over the cap, 2: headers over the cap */
+  int too_big;              /* 1: body over the cap, 2: headers over the cap,
+                               3: one header line over curl's limit */
   char host[256];           /* for messages */
   char errbuf[CURL_ERROR_SIZE];
 } xfer;
@@ -457,14 +458,33 @@ static void map_error(xfer *x, CURLcode res, int sent) {
     case CURLE_WRITE_ERROR:
       if (x->too_big) code = "ETOOBIG";
       break;
+    case CURLE_OUT_OF_MEMORY:
+      /* libcurl < 8.6 says this when one header line (or the status line)
+       * passes CURL_MAX_HTTP_HEADER: an answer is arriving, no body yet */
+      if (sent && r->resp_body.len == 0) {
+        code = "ETOOBIG";
+        x->too_big = 3;
+      }
+      break;
+#if LIBCURL_VERSION_NUM >= 0x080600
+    case CURLE_TOO_LARGE:
+      code = "ETOOBIG";
+      x->too_big = 3;
+      break;
+#endif
     default:
       break;
   }
   if (strcmp(code, "ETOOBIG") == 0) {
-    ecs_error_set(&r->err, ECS_KIND_TRANSPORT, code,
-                  x->too_big == 2 ? "response headers from %s exceed %zu bytes"
-                                  : "response from %s exceeds %zu bytes",
-                  x->host, x->too_big == 2 ? HTTP_MAX_HEADER_BYTES : x->max_response);
+    if (x->too_big == 3)
+      ecs_error_set(&r->err, ECS_KIND_TRANSPORT, code,
+                    "a response header line from %s exceeds %d bytes", x->host,
+                    CURL_MAX_HTTP_HEADER);
+    else
+      ecs_error_set(&r->err, ECS_KIND_TRANSPORT, code,
+                    x->too_big == 2 ? "response headers from %s exceed %zu bytes"
+                                    : "response from %s exceeds %zu bytes",
+                    x->host, x->too_big == 2 ? HTTP_MAX_HEADER_BYTES : x->max_response);
     retryable = 0; /* the same answer would come again */
     ambiguous = 1; /* the server answered */
   } else if (strcmp(code, "ETLS") == 0) {

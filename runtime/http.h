@@ -68,8 +68,9 @@ int ecs_http_active(const ecs_http *h);
  * unless noted):
  *  ETIMEDOUT (ambiguous when the request had been sent), ECONNECT, ERESET
  *  (ambiguous when sent), ETLS (not retryable; curl's reason in the message),
- *  ETOOBIG (response body over max_response or headers over 256 KiB; not
- *  retryable, ambiguous), EHTTP (anything else from curl), ECONFIG (kind
+ *  ETOOBIG (response body over max_response, headers over 256 KiB or one
+ *  header line over libcurl's CURL_MAX_HTTP_HEADER; not retryable,
+ *  ambiguous), EHTTP (anything else from curl), ECONFIG (kind
  *  CONFIG: refused URL, from ecs_http_submit).
  * Messages name the host at most: never the URL query or header values. */
 

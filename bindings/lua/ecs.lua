@@ -388,10 +388,13 @@ end
 
 function clientm.info(self) return core.client_info(self) end
 
--- ecs.credentials() -> { access_key_id=, provider= } (never the secret)
+-- ecs.credentials([client]) -> { access_key_id=, provider=, expiration=, region= } or
+-- nil, err (ECREDS): resolves the default chain if needed; never the secret
 function M.credentials(c)
-  local info = core.client_info(c)
-  return { access_key_id = info.access_key_id, provider = info.provider, region = info.region }
+  local info, err = core.client_info(c, true)
+  if not info then return nil, err end
+  return { access_key_id = info.access_key_id, provider = info.provider,
+           expiration = info.expiration, region = info.region }
 end
 
 
@@ -840,7 +843,8 @@ local simm = core.sim.methods
 core.sim.methods = nil
 
 local function sim_get(self, path)
-  local body, status = core.fetch(self:url() .. path)
+  local ca = self.ca_file and self:ca_file()
+  local body, status = core.fetch(self:url() .. path, ca and { ca_file = ca } or nil)
   if not body then return nil, status end
   if status ~= 200 then
     return nil, core.error({ code = "EHTTP", status = status, kind = "transport", message = "GET " .. path .. " failed" })
@@ -851,14 +855,20 @@ end
 function simm.state(self) return sim_get(self, "/_sim/state") end
 function simm.requests(self) return sim_get(self, "/_sim/requests") end
 
--- ecs.sim.connect(url [, credentials]) -> a handle on a simulator that runs
--- elsewhere (an ecs-sim process): the same state/requests/client methods.
-function core.sim.connect(url, creds)
+-- ecs.sim.connect(url [, credentials [, {ca_file=}]]) -> a handle on a
+-- simulator that runs elsewhere (an ecs-sim process): the same
+-- state/requests/client methods. ca_file (an https simulator's test CA) is
+-- used for state/requests and passed on to client().
+function core.sim.connect(url, creds, opts)
   checktype(url, "string", 1, "connect")
   checktype(creds, "table", 2, "connect", true)
+  opts = checkopts(opts, { ca_file = true }, 3, "connect")
   creds = creds or { access_key_id = "sim-ak", access_key_secret = "sim-secret" }
+  local ca = opts.ca_file
+  if ca ~= nil and type(ca) ~= "string" then argerror(3, "connect", "ca_file: string expected", 1) end
   return setmetatable({}, { __index = {
     url = function() return url end,
+    ca_file = function() return ca end,
     credentials = function() return { access_key_id = creds.access_key_id,
                                       access_key_secret = creds.access_key_secret } end,
     state = simm.state, requests = simm.requests, client = simm.client,
@@ -868,6 +878,7 @@ end
 -- sim:client([opts]) -> a client pointed at this simulator with its keys.
 function simm.client(self, opts)
   local o = { endpoint = self:url(), credentials = self:credentials() }
+  if self.ca_file and self:ca_file() then o.ca_file = self:ca_file() end
   if opts then for k, v in pairs(opts) do o[k] = v end end
   return core.client(o)
 end

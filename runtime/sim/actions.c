@@ -321,7 +321,8 @@ static int act_describe_instances(ecs_sim *s, sim_req *req, sim_resp *r, int com
       sim_invalid(r, "PageSize");
       goto done;
     }
-    if ((unsigned long)(page - 1) * (unsigned long)size > 0xffffffUL) offset = 0xffffff;
+    /* compare before multiplying: a huge PageNumber must not overflow */
+    if ((unsigned long)(page - 1) > 0xffffffUL / (unsigned long)size) offset = 0xffffff;
     else offset = (unsigned)((page - 1) * size);
   }
   if (!(r->body = cJSON_CreateObject()) || !(list = put_list(r->body, "Instances", "Instance"))) {
@@ -359,7 +360,7 @@ done:
 static int act_describe_status(ecs_sim *s, sim_req *req, sim_resp *r, int commit) {
   const char *region = param(req, "RegionId"), *zone = param(req, "ZoneId");
   cJSON *list;
-  size_t i, j, total = 0, shown = 0, nids = 0;
+  size_t i, j, total = 0, shown = 0, nids = 0, skip;
   long page = 1, size = 10;
   (void)commit;
   if (!region) return sim_missing(r, "RegionId");
@@ -368,6 +369,9 @@ static int act_describe_status(ecs_sim *s, sim_req *req, sim_resp *r, int commit
   if (param(req, "PageSize") &&
       (parse_int(param(req, "PageSize"), &size) < 0 || size < 1 || size > 50))
     return sim_invalid(r, "PageSize");
+  /* compare before multiplying: a huge PageNumber must not overflow */
+  skip = (unsigned long)(page - 1) > SIZE_MAX / (size_t)size ? SIZE_MAX
+                                                             : (size_t)(page - 1) * (size_t)size;
   for (i = 0; i < req->params.n; i++)
     if (strncmp(req->params.v[i].name, "InstanceId.", 11) == 0) nids++;
   if (nids > 100) return sim_invalid(r, "InstanceId");
@@ -386,7 +390,7 @@ static int act_describe_status(ecs_sim *s, sim_req *req, sim_resp *r, int commit
         hit = 1;
     if (!hit) continue;
     refresh(s, in, req->now_ms);
-    if (total++ < (size_t)((page - 1) * size) || shown >= (size_t)size) continue;
+    if (total++ < skip || shown >= (size_t)size) continue;
     shown++;
     if (!(o = cJSON_CreateObject()) || !cJSON_AddItemToArray(list, o) ||
         put_str(o, "InstanceId", in->id) || put_str(o, "Status", sim_status_names[in->status]))

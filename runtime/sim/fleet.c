@@ -39,10 +39,13 @@ static int bad(char *err, size_t errlen, const char *path, const char *fmt, ...)
   int k;
   if (!err || errlen == 0) return -1;
   k = snprintf(err, errlen, "%s: ", path);
-  if (k < 0 || (size_t)k >= errlen) return -1;
-  va_start(ap, fmt);
-  vsnprintf(err + k, errlen - (size_t)k, fmt, ap);
-  va_end(ap);
+  if (k >= 0 && (size_t)k < errlen) {
+    va_start(ap, fmt);
+    vsnprintf(err + k, errlen - (size_t)k, fmt, ap);
+    va_end(ap);
+  }
+  for (; *err; err++) /* one line: names and values from the file may hold controls */
+    if ((unsigned char)*err < 0x20 || *err == 0x7f) *err = '?';
   return -1;
 }
 
@@ -146,6 +149,16 @@ void sim_fleet_free(sim_fleet *f) {
     free(f->faults[i].code);
     free(f->faults[i].message);
   }
+  for (i = 0; i < f->nroles; i++) {
+    size_t j;
+    free(f->roles[i].name);
+    free(f->roles[i].arn);
+    for (j = 0; j < f->roles[i].ntrusted; j++) free(f->roles[i].trusted[j]);
+    free(f->roles[i].trusted);
+    free(f->roles[i].oidc_provider_arn);
+    ecs_free_secret(f->roles[i].oidc_token);
+  }
+  free(f->roles);
   free(f->accounts);
   free(f->instances);
   free(f->throttle);
@@ -188,8 +201,11 @@ static int load_accounts(sim_fleet *f, const cJSON *arr, char *err, size_t errle
         get_num(a, "min_balance", p, &ac->min_balance, err, errlen) < 0 ||
         get_str(a, "expiration", p, NULL, 1, &exp, err, errlen) < 0)
       return -1;
-    if (!ac->access_key_id) return bad(err, errlen, p, "access_key_id is required");
-    if (!ac->secret) return bad(err, errlen, p, "access_key_secret is required");
+    if (!ac->access_key_id || !ac->secret) {
+      free(exp);
+      return bad(err, errlen, p, "%s is required",
+                 ac->access_key_id ? "access_key_secret" : "access_key_id");
+    }
     if (exp) {
       int rc = sim_parse_time(exp, 0, &ac->expiration);
       free(exp);
@@ -480,10 +496,130 @@ static int load_faults(sim_fleet *f, const cJSON *arr, char *err, size_t errlen)
   return 0;
 }
 
+/* One role: {name, arn, account?, trusted?, duration_s?, metadata?,
+ * oidc_provider_arn?, oidc_token?} (see iam.c). */
+static int load_role(sim_fleet *f, sim_role *ro, const cJSON *o, const char *p, char *err,
+                     size_t errlen) {
+  static const char *const fields[] = {"name", "arn", "account", "trusted", "duration_s",
+                                       "metadata", "oidc_provider_arn", "oidc_token", NULL};
+  const cJSON *v;
+  char *acct = NULL, q[128];
+  size_t i;
+  if (!cJSON_IsObject(o)) return bad(err, errlen, p, "must be an object");
+  ro->duration_s = 3600;
+  ro->trust_all = 1;
+  if (only_fields(o, fields, p, err, errlen) < 0 ||
+      get_str(o, "name", p, NULL, 1, &ro->name, err, errlen) < 0 ||
+      get_str(o, "arn", p, NULL, 1, &ro->arn, err, errlen) < 0 ||
+      get_str(o, "account", p, NULL, 1, &acct, err, errlen) < 0 ||
+      get_str(o, "oidc_provider_arn", p, NULL, 1, &ro->oidc_provider_arn, err, errlen) < 0 ||
+      get_str(o, "oidc_token", p, NULL, 1, &ro->oidc_token, err, errlen) < 0 ||
+      get_int(o, "duration_s", p, 1, 43200, &ro->duration_s, err, errlen) < 0)
+    goto fail;
+  snprintf(q, sizeof q, "%s.name", p);
+  if (!ro->name || strchr(ro->name, '/')) {
+    bad(err, errlen, q, ro->name ? "must not contain '/'" : "is required");
+    goto fail;
+  }
+  snprintf(q, sizeof q, "%s.arn", p);
+  if (!ro->arn) { bad(err, errlen, q, "is required"); goto fail; }
+  if (!ro->oidc_provider_arn != !ro->oidc_token) {
+    snprintf(q, sizeof q, "%s.%s", p, ro->oidc_token ? "oidc_provider_arn" : "oidc_token");
+    bad(err, errlen, q, "is required with %s", ro->oidc_token ? "oidc_token" : "oidc_provider_arn");
+    goto fail;
+  }
+  if (acct) {
+    for (i = 0; i < f->naccounts; i++)
+      if (strcmp(f->accounts[i].access_key_id, acct) == 0) break;
+    snprintf(q, sizeof q, "%s.account", p);
+    if (i == f->naccounts) { bad(err, errlen, q, "no account has access_key_id %s", acct); goto fail; }
+    ro->account = i;
+  }
+  if ((v = cJSON_GetObjectItemCaseSensitive(o, "metadata"))) {
+    snprintf(q, sizeof q, "%s.metadata", p);
+    if (!cJSON_IsBool(v)) { bad(err, errlen, q, "must be true or false"); goto fail; }
+    ro->metadata = cJSON_IsTrue(v);
+  }
+  if ((v = cJSON_GetObjectItemCaseSensitive(o, "trusted"))) {
+    const cJSON *t;
+    snprintf(q, sizeof q, "%s.trusted", p);
+    if (!cJSON_IsArray(v)) { bad(err, errlen, q, "must be an array of access key ids or role ARNs"); goto fail; }
+    ro->trust_all = 0;
+    if (!(ro->trusted = calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof *ro->trusted))) {
+      bad(err, errlen, q, "out of memory");
+      goto fail;
+    }
+    cJSON_ArrayForEach(t, v) {
+      if (!cJSON_IsString(t) || !*t->valuestring) {
+        snprintf(q, sizeof q, "%s.trusted[%zu]", p, ro->ntrusted);
+        bad(err, errlen, q, "must be a non-empty string");
+        goto fail;
+      }
+      if (!(ro->trusted[ro->ntrusted++] = strdup(t->valuestring))) {
+        bad(err, errlen, q, "out of memory");
+        goto fail;
+      }
+    }
+  }
+  free(acct);
+  return 0;
+fail:
+  free(acct);
+  return -1;
+}
+
+/* roles: [...] (names and ARNs unique, at most one metadata role) and
+ * metadata: {require_token?, token_api?}. */
+static int load_roles(sim_fleet *f, const cJSON *arr, const cJSON *md, char *err,
+                      size_t errlen) {
+  static const char *const mdfields[] = {"require_token", "token_api", NULL};
+  const cJSON *o;
+  size_t i = 0, j, nmd = 0;
+  char p[64];
+  f->md_token_api = 1;
+  if (md) {
+    const cJSON *v;
+    if (!cJSON_IsObject(md)) return bad(err, errlen, "metadata", "must be an object");
+    if (only_fields(md, mdfields, "metadata", err, errlen) < 0) return -1;
+    if ((v = cJSON_GetObjectItemCaseSensitive(md, "require_token"))) {
+      if (!cJSON_IsBool(v)) return bad(err, errlen, "metadata.require_token", "must be true or false");
+      f->md_require_token = cJSON_IsTrue(v);
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(md, "token_api"))) {
+      if (!cJSON_IsBool(v)) return bad(err, errlen, "metadata.token_api", "must be true or false");
+      f->md_token_api = cJSON_IsTrue(v);
+    }
+    if (f->md_require_token && !f->md_token_api)
+      return bad(err, errlen, "metadata.require_token", "cannot be true when token_api is false");
+  }
+  if (!arr) return 0;
+  if (!cJSON_IsArray(arr)) return bad(err, errlen, "roles", "must be an array");
+  if (!(f->roles = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *f->roles)))
+    return bad(err, errlen, "roles", "out of memory");
+  cJSON_ArrayForEach(o, arr) {
+    sim_role *ro = &f->roles[i];
+    snprintf(p, sizeof p, "roles[%zu]", i);
+    f->nroles = ++i;
+    if (load_role(f, ro, o, p, err, errlen) < 0) return -1;
+    nmd += ro->metadata;
+    if (nmd > 1) {
+      strncat(p, ".metadata", sizeof p - strlen(p) - 1);
+      return bad(err, errlen, p, "only one role can be the instance's metadata role");
+    }
+    for (j = 0; j + 1 < i; j++)
+      if (strcmp(f->roles[j].name, ro->name) == 0 || strcmp(f->roles[j].arn, ro->arn) == 0) {
+        strncat(p, strcmp(f->roles[j].name, ro->name) == 0 ? ".name" : ".arn",
+                sizeof p - strlen(p) - 1);
+        return bad(err, errlen, p, "duplicate (also roles[%zu])", j);
+      }
+  }
+  return 0;
+}
+
 /* Parses the fleet text into f (zeroed first). On failure f is freed. */
 int sim_fleet_load(sim_fleet *f, const char *json, size_t n, char *err, size_t errlen) {
   static const char *const fields[] = {"accounts", "latency_ms", "start_delay_ms", "throttle",
-                                       "instances", "faults", NULL};
+                                       "instances", "faults", "roles", "metadata", NULL};
   cJSON *root;
   int rc = -1;
   memset(f, 0, sizeof *f);
@@ -504,7 +640,9 @@ int sim_fleet_load(sim_fleet *f, const char *json, size_t n, char *err, size_t e
       get_int(root, "start_delay_ms", "", 0, 86400000, &f->start_delay_ms, err, errlen) < 0 ||
       load_throttle(f, cJSON_GetObjectItemCaseSensitive(root, "throttle"), err, errlen) < 0 ||
       load_instances(f, cJSON_GetObjectItemCaseSensitive(root, "instances"), err, errlen) < 0 ||
-      load_faults(f, cJSON_GetObjectItemCaseSensitive(root, "faults"), err, errlen) < 0)
+      load_faults(f, cJSON_GetObjectItemCaseSensitive(root, "faults"), err, errlen) < 0 ||
+      load_roles(f, cJSON_GetObjectItemCaseSensitive(root, "roles"),
+                 cJSON_GetObjectItemCaseSensitive(root, "metadata"), err, errlen) < 0)
     goto done;
   rc = 0;
 done:

@@ -1,10 +1,12 @@
 /* main.c - the ecs-sim program: serves a fleet on loopback until SIGINT or
  * SIGTERM.
  *
- *   ecs-sim [--listen 127.0.0.1:PORT] [--latency-ms N] [--quiet] FLEET.json
+ *   ecs-sim [--listen 127.0.0.1:PORT] [--latency-ms N] [--quiet]
+ *           [--tls-cert FILE --tls-key FILE] FLEET.json
  *
  * The first stdout line is exactly "listening on http://127.0.0.1:PORT"
- * (flushed), so a parent can read the port. Exit status: 0 after a signal,
+ * ("https://" with --tls-cert/--tls-key: PEM files, served through
+ * libmicrohttpd's GnuTLS) and is flushed, so a parent can read the port. Exit status: 0 after a signal,
  * 2 for bad usage or a bad fleet (the message names the field), 1 when the
  * simulator cannot start (e.g. the port is taken).
  *
@@ -19,7 +21,8 @@
 #include "sim.h"
 
 static const char usage[] =
-    "usage: ecs-sim [--listen 127.0.0.1:PORT] [--latency-ms N] [--quiet] FLEET.json\n";
+    "usage: ecs-sim [--listen 127.0.0.1:PORT] [--latency-ms N] [--quiet]\n"
+    "               [--tls-cert FILE --tls-key FILE] FLEET.json\n";
 
 /* Reads a whole file; NULL on failure. Caller frees. */
 static char *read_file(const char *path, size_t *n) {
@@ -48,7 +51,7 @@ static char *read_file(const char *path, size_t *n) {
 }
 
 int main(int argc, char **argv) {
-  ecs_sim_opts o = {NULL, -1, 0};
+  ecs_sim_opts o = {.latency_ms = -1};
   const char *fleet = NULL;
   char err[512], *text, *end;
   size_t n = 0;
@@ -65,6 +68,10 @@ int main(int argc, char **argv) {
         return 2;
       }
       o.latency_ms = (int)v;
+    } else if (strcmp(argv[i], "--tls-cert") == 0 && i + 1 < argc) {
+      o.tls_cert_file = argv[++i];
+    } else if (strcmp(argv[i], "--tls-key") == 0 && i + 1 < argc) {
+      o.tls_key_file = argv[++i];
     } else if (strcmp(argv[i], "--quiet") == 0) {
       o.quiet = 1;
     } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -79,6 +86,10 @@ int main(int argc, char **argv) {
   }
   if (!fleet) {
     fputs(usage, stderr);
+    return 2;
+  }
+  if (!o.tls_cert_file != !o.tls_key_file) {
+    fprintf(stderr, "ecs-sim: --tls-cert and --tls-key go together\n%s", usage);
     return 2;
   }
   if (!(text = read_file(fleet, &n))) {

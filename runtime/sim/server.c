@@ -335,6 +335,14 @@ static enum MHD_Result serve(ecs_sim *s, struct MHD_Connection *c, conn_req *cr,
     ret = serve_sim_endpoint(s, c, req.path, method);
     goto done;
   }
+  if (strncmp(req.path, "/latest/", 8) == 0 && sim_imds_enabled(s)) {
+    const char *ctype = "text/plain";
+    char *body = NULL;
+    sim_imds(s, &req, &r, &ctype, &body); /* iam.c: the metadata service */
+    sim_log_request(s, &req, &r);
+    ret = body ? send_body(c, r.status, body, strlen(body), ctype, NULL, -1) : MHD_NO;
+    goto done;
+  }
   req.xml = wants_xml(&req);
   if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
     sim_fail(&r, 403, "UnsupportedHTTPMethod", "This HTTP method is not supported.");
@@ -342,8 +350,12 @@ static enum MHD_Result serve(ecs_sim *s, struct MHD_Connection *c, conn_req *cr,
     sim_fail(&r, 413, "InvalidParameter", "The request body is too large.");
   else if (strcmp(req.path, "/") != 0)
     sim_fail(&r, 404, "InvalidApi.NotFound", "Specified api is not found,please check your url and method.");
-  else if (sim_verify(s, &req, &r) == 0)
-    sim_dispatch(s, &req, &r);
+  else if (sim_is_sts(s, &req) && sim_sts_unsigned(&req))
+    sim_sts_dispatch(s, &req, &r); /* AssumeRoleWithOIDC is not signed */
+  else if (sim_verify(s, &req, &r) == 0) {
+    if (sim_is_sts(s, &req)) sim_sts_dispatch(s, &req, &r);
+    else sim_dispatch(s, &req, &r);
+  }
   if (!r.message && !r.fault && r.code[0] == '\0') {
     r.status = 200;
     sim_copy(r.code, sizeof r.code, "OK");
@@ -435,6 +447,7 @@ static void sim_free(ecs_sim *s) {
   sim_fleet_free(&s->f);
   sim_nonces_free(&s->nonces);
   sim_windows_free(s);
+  sim_iam_free(s);
   free(s->log);
   pthread_mutex_destroy(&s->mu);
   pthread_mutex_destroy(&s->stop_mu);
@@ -468,13 +481,89 @@ static ecs_sim *sim_new(void) {
   return s;
 }
 
+/* Reads a whole PEM file into a NUL-terminated string (MHD's HTTPS_MEM_*
+ * options take PEM text). Returns it (caller frees; a key with
+ * ecs_free_secret), or NULL with "tls: <what> PATH: <reason>" in err. */
+static char *read_pem(const char *path, const char *what, char *err, size_t errlen) {
+  FILE *f = fopen(path, "rb");
+  ecs_buf b;
+  char chunk[4096];
+  size_t got;
+  char *out;
+  if (!f) {
+    if (err) snprintf(err, errlen, "tls: %s %s: %s", what, path, strerror(errno));
+    return NULL;
+  }
+  ecs_buf_init(&b);
+  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+    if (ecs_buf_add(&b, chunk, got) < 0) break;
+  memset(chunk, 0, sizeof chunk); /* may have held key bytes */
+  if (ferror(f) || got > 0 || b.len == 0 || memchr(b.data, '\0', b.len) ||
+      !(out = strdup(ecs_buf_cstr(&b)))) {
+    if (err) snprintf(err, errlen, "tls: %s %s: cannot read (empty, binary or unreadable)",
+                      what, path);
+    fclose(f);
+    ecs_buf_wipe(&b);
+    return NULL;
+  }
+  fclose(f);
+  ecs_buf_wipe(&b);
+  return out;
+}
+
+/* Loads the TLS pair named in o into *cert and *key (both NULL for plain
+ * http). Returns 0, or -1 with err set and nothing allocated. */
+static int load_tls(const ecs_sim_opts *o, char **cert, char **key, char *err, size_t errlen) {
+  *cert = *key = NULL;
+  if (!o->tls_cert_file && !o->tls_key_file) return 0;
+  if (!o->tls_cert_file || !o->tls_key_file) {
+    if (err) snprintf(err, errlen, "tls: both a certificate and a private key are needed");
+    return -1;
+  }
+  if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+    if (err) snprintf(err, errlen, "tls: this libmicrohttpd was built without TLS support");
+    return -1;
+  }
+  if (!(*cert = read_pem(o->tls_cert_file, "certificate", err, errlen))) return -1;
+  if (!(*key = read_pem(o->tls_key_file, "private key", err, errlen))) {
+    free(*cert);
+    *cert = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+/* Starts the daemon on sa; with cert/key (PEM text) it serves HTTPS through
+ * MHD's GnuTLS, which copies the pair while starting. NULL on failure. */
+static struct MHD_Daemon *start_daemon(ecs_sim *s, struct sockaddr_in *sa, const char *cert,
+                                       const char *key) {
+  unsigned int flags =
+      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+  struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL},
+                                  {MHD_OPTION_END, 0, NULL},
+                                  {MHD_OPTION_END, 0, NULL}};
+  if (cert && key) {
+    flags |= MHD_USE_TLS;
+    tls[0].option = MHD_OPTION_HTTPS_MEM_CERT;
+    tls[0].ptr_value = (void *)(uintptr_t)cert; /* MHD takes const char * here */
+    tls[1].option = MHD_OPTION_HTTPS_MEM_KEY;
+    tls[1].ptr_value = (void *)(uintptr_t)key;
+  }
+  return MHD_start_daemon(
+      flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)sa,
+      MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+      MHD_OPTION_CONNECTION_TIMEOUT, 600u, MHD_OPTION_CONNECTION_LIMIT, 4000u,
+      MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024), MHD_OPTION_ARRAY, tls,
+      MHD_OPTION_END);
+}
+
 static ecs_sim *start(const char *json, size_t n, const ecs_sim_opts *o, const char *label,
                       char *err, size_t errlen) {
-  static const ecs_sim_opts dflt = {NULL, -1, 0};
+  static const ecs_sim_opts dflt = {.latency_ms = -1};
   const char *listen;
   struct sockaddr_in sa;
   const union MHD_DaemonInfo *di;
-  char msg[400];
+  char msg[400], *cert = NULL, *key = NULL;
   ecs_sim *s;
   if (!o) o = &dflt;
   listen = o->listen ? o->listen : "127.0.0.1:0";
@@ -483,32 +572,42 @@ static ecs_sim *start(const char *json, size_t n, const ecs_sim_opts *o, const c
     if (err) snprintf(err, errlen, "listen %s: expected 127.0.0.1:PORT", listen);
     return NULL;
   }
+  if (load_tls(o, &cert, &key, err, errlen) < 0) return NULL;
   if (!(s = sim_new())) {
     if (err) snprintf(err, errlen, "out of memory");
+    free(cert);
+    ecs_free_secret(key);
     return NULL;
   }
   if (sim_fleet_load(&s->f, json, n, msg, sizeof msg) < 0) {
     if (err) snprintf(err, errlen, "%s: %s", label, msg);
+    free(cert);
+    ecs_free_secret(key);
     sim_free(s);
     return NULL;
   }
   s->quiet = o->quiet;
   s->latency_ms = o->latency_ms >= 0 ? o->latency_ms : s->f.latency_ms;
-  s->daemon = MHD_start_daemon(
-      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL,
-      NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-      MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-      MHD_OPTION_CONNECTION_TIMEOUT, 600u, MHD_OPTION_CONNECTION_LIMIT, 4000u,
-      MHD_OPTION_THREAD_STACK_SIZE, (size_t)(512 * 1024), MHD_OPTION_END);
+  errno = 0;
+  s->daemon = start_daemon(s, &sa, cert, key);
+  free(cert);
+  ecs_free_secret(key); /* GnuTLS holds its own copy now */
   if (!s->daemon || !(di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT))) {
-    if (err) snprintf(err, errlen, "listen %s: cannot listen (%s)", listen,
-                      errno ? strerror(errno) : "address in use?");
+    /* MHD does not say which: a port in use or a pair GnuTLS rejected */
+    if (err && o->tls_cert_file)
+      snprintf(err, errlen, "listen %s: cannot serve HTTPS (%s; or %s and %s are not a "
+               "matching PEM certificate and key)", listen,
+               errno ? strerror(errno) : "address in use?", o->tls_cert_file, o->tls_key_file);
+    else if (err)
+      snprintf(err, errlen, "listen %s: cannot listen (%s)", listen,
+               errno ? strerror(errno) : "address in use?");
     if (s->daemon) MHD_stop_daemon(s->daemon);
     sim_free(s);
     return NULL;
   }
   s->port = di->port;
-  snprintf(s->url, sizeof s->url, "http://%s:%d", inet_ntoa(sa.sin_addr), s->port);
+  snprintf(s->url, sizeof s->url, "%s://%s:%d", o->tls_cert_file ? "https" : "http",
+           inet_ntoa(sa.sin_addr), s->port);
   return s;
 }
 

@@ -73,6 +73,19 @@ typedef struct sim_fault {
   int apply;
 } sim_fault;
 
+/* A RAM role the simulated STS and metadata service hand out keys for
+ * (iam.c). Issued keys act on `account`'s instances. */
+typedef struct sim_role {
+  char *name, *arn;
+  size_t account;      /* index into sim_fleet.accounts */
+  char **trusted;      /* access key ids / role ARNs allowed to AssumeRole */
+  size_t ntrusted;
+  int trust_all;       /* no "trusted" given: any authenticated caller */
+  int duration_s;      /* lifetime of issued keys (caps DurationSeconds) */
+  int metadata;        /* the instance's role on the metadata service */
+  char *oidc_provider_arn, *oidc_token; /* AssumeRoleWithOIDC, when set */
+} sim_role;
+
 typedef struct sim_fleet {
   sim_account *accounts;
   size_t naccounts;
@@ -83,6 +96,10 @@ typedef struct sim_fleet {
   sim_fault *faults;
   size_t nfaults;
   int latency_ms, start_delay_ms;
+  sim_role *roles;
+  size_t nroles;
+  int md_require_token; /* metadata: reads need an IMDSv2 token */
+  int md_token_api;     /* metadata: PUT /latest/api/token exists (default 1) */
 } sim_fleet;
 
 /* Parses and validates a fleet. 0, or -1 with err = "path.to.field: problem". */
@@ -114,6 +131,20 @@ typedef struct sim_logent {
   int status;
 } sim_logent;
 
+/* iam.c: STS keys issued by AssumeRole* and the metadata service, and
+ * IMDSv2 tokens. Guarded by ecs_sim.mu. */
+typedef struct sim_issued {
+  char id[40];
+  char *secret, *token; /* never printed, logged or serialised */
+  long long expiration; /* epoch seconds */
+  size_t account, role;
+} sim_issued;
+
+typedef struct sim_mdtoken {
+  char token[48];
+  long long expires_ms;
+} sim_mdtoken;
+
 struct ecs_sim {
   struct MHD_Daemon *daemon;
   int port;
@@ -132,6 +163,10 @@ struct ecs_sim {
   size_t log_n, log_cap, log_head; /* ring once log_n == SIM_LOG_MAX */
   unsigned long long seq;
   unsigned long long n_requests, n_ok, n_errors, n_throttled, n_faults;
+  sim_issued *issued; /* iam.c */
+  size_t nissued, issued_cap;
+  sim_mdtoken *mdtokens;
+  size_t nmdtokens;
 
   pthread_mutex_t stop_mu; /* stop flag + condvar for latency/hang waits */
   pthread_cond_t stop_cv;
@@ -183,6 +218,37 @@ int sim_oom(sim_resp *r);
 int sim_missing(sim_resp *r, const char *name);
 int sim_invalid(sim_resp *r, const char *name);
 
+/* ---- iam.c: STS and the metadata service ---- */
+
+/* The key a request names: a fleet account or an issued STS key. secret
+ * and token point into the fleet or into own_* (copies, wiped by
+ * sim_key_free). */
+typedef struct sim_key {
+  size_t account;
+  const char *secret, *token;
+  long long expiration;
+  char *own_secret, *own_token;
+  int issued;
+} sim_key;
+/* Finds ak among the fleet's accounts, then the issued keys (takes s->mu
+ * briefly). 0, or -1 when unknown. */
+int sim_key_find(ecs_sim *s, const char *ak, sim_key *k);
+void sim_key_free(sim_key *k);
+/* 1 when the request is an STS call (Version 2015-04-01) and the fleet
+ * has roles. */
+int sim_is_sts(const ecs_sim *s, const sim_req *req);
+/* 1 for AssumeRoleWithOIDC, which is not signed. */
+int sim_sts_unsigned(const sim_req *req);
+/* Runs an STS action (after sim_verify unless unsigned). */
+void sim_sts_dispatch(ecs_sim *s, sim_req *req, sim_resp *r);
+/* 1 when the fleet serves the metadata service (it has roles or a
+ * "metadata" block). */
+int sim_imds_enabled(const ecs_sim *s);
+/* Answers a /latest/... request: *status, *ctype and a heap *body; sets
+ * req->action and r->code/status for the log. */
+void sim_imds(ecs_sim *s, sim_req *req, sim_resp *r, const char **ctype, char **body);
+void sim_iam_free(ecs_sim *s);
+
 /* verify.c: authenticates req (sets req->account). 0, or -1 with r set.
  * Takes s->mu briefly for the nonce store. */
 int sim_verify(ecs_sim *s, sim_req *req, sim_resp *r);
@@ -212,5 +278,20 @@ void sim_request_id(char out[37]);
 void sim_copy(char *dst, size_t n, const char *src);
 /* Test hook: shifts the simulator's clock (milliseconds, may be negative). */
 void ecs_sim_set_clock_offset(ecs_sim *s, long long offset_ms);
+
+/* fuzz_entry.c: the simulator without a socket, for the fuzzers and the
+ * regression tests (not part of the ecs_sim library; link the file).
+ * sim_offline_new loads a fleet into a quiet simulator with no listener and
+ * a fixed NextToken salt (NULL with err set on failure); sim_offline_free
+ * frees it. sim_handle_raw runs one request - method, raw request-target
+ * (path?query), headers as received, body - as serve() does: query and form
+ * body decoding, method and path checks, sim_verify, sim_dispatch, the log,
+ * with the clock at now_ms. Fills r (the caller sim_resp_free's it); 0, or
+ * -1 when out of memory. */
+ecs_sim *sim_offline_new(const char *fleet_json, size_t n, char *err, size_t errlen);
+void sim_offline_free(ecs_sim *s);
+int sim_handle_raw(ecs_sim *s, const char *method, const char *target,
+                   const ecs_params *headers, const char *body, size_t body_len,
+                   long long now_ms, sim_resp *r);
 
 #endif

@@ -135,32 +135,30 @@ static int check_time(const sim_req *req, const char *value, const char *name, s
   return 0;
 }
 
-static int find_account(const ecs_sim *s, const char *ak, size_t *idx, sim_resp *r) {
-  size_t i;
-  for (i = 0; i < s->f.naccounts; i++)
-    if (strcmp(s->f.accounts[i].access_key_id, ak) == 0) {
-      *idx = i;
-      return 0;
-    }
-  return sim_fail(r, 404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.");
+/* The key the caller named: a fleet account or an issued STS key (iam.c). */
+static int find_key(ecs_sim *s, const char *ak, sim_req *req, sim_key *k, sim_resp *r) {
+  if (sim_key_find(s, ak, k) < 0)
+    return sim_fail(r, 404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.");
+  req->account = k->account;
+  return 0;
 }
 
 /* STS: a key with a token needs that token (absent or another key's token
  * -> MismatchWithAccessKey, anything else -> Malformed, past expiration ->
  * Expired); a permanent key must not carry one. token may be NULL. */
-static int check_token(const ecs_sim *s, const sim_req *req, const char *token, sim_resp *r) {
-  const sim_account *a = &s->f.accounts[req->account];
+static int check_token(const ecs_sim *s, const sim_req *req, const sim_key *k, const char *token,
+                       sim_resp *r) {
   size_t i;
   if (token && !*token) token = NULL;
-  if (!a->security_token) {
+  if (!k->token) {
     if (!token) return 0;
     return sim_fail(r, 400, "InvalidSecurityToken.MismatchWithAccessKey",
                     "Specified SecurityToken mismatch with the AccessKey.");
   }
-  if (!token || !ecs_secure_equal(token, a->security_token)) {
+  if (!token || !ecs_secure_equal(token, k->token)) {
     int other = 0;
     for (i = 0; token && i < s->f.naccounts; i++)
-      if (i != req->account && s->f.accounts[i].security_token &&
+      if ((k->issued || i != req->account) && s->f.accounts[i].security_token &&
           ecs_secure_equal(token, s->f.accounts[i].security_token))
         other = 1;
     if (!token || other)
@@ -169,7 +167,7 @@ static int check_token(const ecs_sim *s, const sim_req *req, const char *token, 
     return sim_fail(r, 400, "InvalidSecurityToken.Malformed",
                     "Specified SecurityToken is malformed.");
   }
-  if (a->expiration && a->expiration * 1000 <= req->now_ms)
+  if (k->expiration && k->expiration * 1000 <= req->now_ms)
     return sim_fail(r, 400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired.");
   return 0;
 }
@@ -182,13 +180,14 @@ static int signature_mismatch(sim_resp *r, const ecs_buf *sts) {
 
 /* ---- V1 ---- */
 
-static int verify_v1(const ecs_sim *s, sim_req *req, sim_resp *r) {
+static int verify_v1(ecs_sim *s, sim_req *req, sim_resp *r) {
   const ecs_params *p = &req->params;
   const char *ak = ecs_params_get(p, "AccessKeyId"), *sig = ecs_params_get(p, "Signature");
   const char *sm = ecs_params_get(p, "SignatureMethod");
   const char *sv = ecs_params_get(p, "SignatureVersion");
   const char *nonce = ecs_params_get(p, "SignatureNonce");
   ecs_sign_v1_out out;
+  sim_key k;
   int rc;
   sim_copy(req->access_key_id, sizeof req->access_key_id, ak);
   if (!ak || !*ak || !sig || !*sig) return sim_fail(r, 400, "IncompleteSignature", INCOMPLETE_MSG);
@@ -196,14 +195,17 @@ static int verify_v1(const ecs_sim *s, sim_req *req, sim_resp *r) {
     return sim_fail(r, 400, "IncompleteSignature", INCOMPLETE_MSG);
   if (check_time(req, ecs_params_get(p, "Timestamp"), "Timestamp", r) < 0) return -1;
   if (!nonce || !*nonce) return sim_missing(r, "SignatureNonce");
-  if (find_account(s, ak, &req->account, r) < 0) return -1;
+  if (find_key(s, ak, req, &k, r) < 0) return -1;
   memset(&out, 0, sizeof out);
-  if (ecs_sign_v1(req->method, p, s->f.accounts[req->account].secret, &out) < 0)
+  if (ecs_sign_v1(req->method, p, k.secret, &out) < 0) {
+    sim_key_free(&k);
     return sim_oom(r);
+  }
   rc = ecs_secure_equal(out.signature, sig) ? 0 : signature_mismatch(r, &out.string_to_sign);
   ecs_sign_v1_out_free(&out);
-  if (rc < 0) return -1;
-  return check_token(s, req, ecs_params_get(p, "SecurityToken"), r);
+  if (rc == 0) rc = check_token(s, req, &k, ecs_params_get(p, "SecurityToken"), r);
+  sim_key_free(&k);
+  return rc;
 }
 
 /* ---- V3 ---- */
@@ -358,7 +360,7 @@ done:
   return rc;
 }
 
-static int verify_v3(const ecs_sim *s, sim_req *req, const char *authz, sim_resp *r) {
+static int verify_v3(ecs_sim *s, sim_req *req, const char *authz, sim_resp *r) {
   static const char *const must_sign[] = {"host", "x-acs-action", "x-acs-version", "x-acs-date",
                                           "x-acs-signature-nonce", "x-acs-content-sha256", NULL};
   const ecs_params *h = &req->headers;
@@ -366,6 +368,8 @@ static int verify_v3(const ecs_sim *s, sim_req *req, const char *authz, sim_resp
   const char *csha = ecs_params_geti(h, "x-acs-content-sha256");
   const char *token = ecs_params_geti(h, "x-acs-security-token");
   v3_auth a;
+  sim_key k;
+  int have_key = 0;
   char **names = NULL, sig[65], body_hash[65];
   ecs_buf sts;
   size_t n, i;
@@ -389,8 +393,9 @@ static int verify_v3(const ecs_sim *s, sim_req *req, const char *authz, sim_resp
   if (check_time(req, ecs_params_geti(h, "x-acs-date"), "x-acs-date", r) < 0) goto done;
   if (!nonce || !*nonce) { sim_missing(r, "x-acs-signature-nonce"); goto done; }
   if (!csha || !*csha) { sim_missing(r, "x-acs-content-sha256"); goto done; }
-  if (find_account(s, a.credential, &req->account, r) < 0) goto done;
-  if (v3_compute(req, names, s->f.accounts[req->account].secret, &sts, sig) < 0 ||
+  if (find_key(s, a.credential, req, &k, r) < 0) goto done;
+  have_key = 1;
+  if (v3_compute(req, names, k.secret, &sts, sig) < 0 ||
       ecs_sha256_hex(req->body.data, req->body.len, body_hash) < 0) {
     sim_oom(r);
     goto done;
@@ -400,8 +405,9 @@ static int verify_v3(const ecs_sim *s, sim_req *req, const char *authz, sim_resp
     signature_mismatch(r, &sts);
     goto done;
   }
-  rc = check_token(s, req, token, r);
+  rc = check_token(s, req, &k, token, r);
 done:
+  if (have_key) sim_key_free(&k);
   free(names);
   v3_auth_free(&a);
   ecs_buf_free(&sts);
@@ -424,7 +430,7 @@ int sim_verify(ecs_sim *s, sim_req *req, sim_resp *r) {
     nonce = ecs_params_get(&req->params, "SignatureNonce");
   }
   if (pthread_mutex_lock(&s->mu) != 0) return sim_oom(r);
-  used = nonce_use(&s->nonces, s->f.accounts[req->account].access_key_id, nonce, req->now_ms);
+  used = nonce_use(&s->nonces, req->access_key_id, nonce, req->now_ms);
   pthread_mutex_unlock(&s->mu);
   if (used < 0) return sim_oom(r);
   if (used)

@@ -1,5 +1,6 @@
-# http, client and creds: the transport engine (its tests talk to a scripted
-# TCP server on 127.0.0.1), request building and answer parsing, credentials.
+# http and client: the transport engine (its tests talk to a scripted TCP
+# server on 127.0.0.1), request building and answer parsing. Credentials are
+# in creds.cmake.
 # One add_test per case, named as the sentence the case checks.
 ecs_c_test(test_http test_http.c)
 target_link_libraries(test_http PRIVATE Threads::Threads)
@@ -44,13 +45,4 @@ foreach(t
     finish_never_echoes_the_security_token
     mutating_actions_are_told_apart_from_reads)
   add_test(NAME ${t} COMMAND test_client ${t})
-endforeach()
-ecs_c_test(test_creds test_creds.c)
-foreach(t
-    env_with_key_pair_gives_env_credentials
-    env_aliases_of_the_aliyun_cli_are_honoured_in_order
-    absent_env_returns_one_and_default_fails_with_ecreds
-    half_set_env_is_ecreds_without_the_value
-    set_copy_and_free_handle_static_credentials)
-  add_test(NAME ${t} COMMAND test_creds ${t})
 endforeach()

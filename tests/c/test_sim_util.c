@@ -31,7 +31,7 @@ const char *resp_str(const http_resp *r, const char *key) {
 }
 
 ecs_sim *sim_up(const char *fleet) {
-  ecs_sim_opts o = {NULL, -1, 1};
+  ecs_sim_opts o = {.latency_ms = -1, .quiet = 1};
   char err[512];
   ecs_sim *s = ecs_sim_start(fleet, strlen(fleet), &o, err, sizeof err);
   if (!s) {

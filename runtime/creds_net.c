@@ -1,0 +1,496 @@
+/* creds_net.c - the credential providers that talk HTTP: STS AssumeRole
+ * (RPC V1, ecs-facts 6.6) and AssumeRoleWithOIDC, the ECS metadata service
+ * (IMDSv2 with v1 fallback, 6.5) and credentials URIs (6.3).
+ *
+ * One blocking exchange at a time with curl's easy interface: the chain is
+ * consulted synchronously, so a refresh happens once however many callers
+ * are waiting behind it. Answers are parsed with cJSON; an answer that is
+ * not JSON is described ("HTTP 404, text/html, 120 bytes"), never quoted,
+ * and STS messages are cut before the string to sign the service echoes.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "creds_internal.h"
+#include "encode.h"
+#include "json.h"
+#include "sign.h"
+
+#define MAX_ANSWER (1024 * 1024)
+#define IMDS_DEFAULT "http://100.100.100.200"
+#define IMDS_TOKEN_TTL "21600"
+#define STS_VERSION "2015-04-01"
+
+typedef struct sink {
+  ecs_buf *b;
+  int over;
+} sink;
+
+static size_t on_data(char *p, size_t sz, size_t n, void *ud) {
+  sink *k = ud;
+  size_t len = sz * n;
+  if (k->b->len + len > MAX_ANSWER) {
+    k->over = 1;
+    return 0;
+  }
+  return ecs_buf_add(k->b, p, len) == 0 ? len : 0;
+}
+
+/* "scheme://host[:port]" of url for messages (never a path or query). */
+static void url_origin(const char *url, char *out, size_t n) {
+  const char *p = strstr(url, "://"), *e, *at, *h;
+  p = p ? p + 3 : url;
+  e = p + strcspn(p, "/?#");
+  at = memchr(p, '@', (size_t)(e - p)); /* user info may hold a password */
+  h = at ? at + 1 : p;
+  snprintf(out, n, "%.*s%.*s", (int)(p - url), url, (int)(e - h) > 200 ? 200 : (int)(e - h), h);
+}
+
+int ecs_creds_http(const char *method, const char *url, const ecs_params *headers,
+                   const char *body, long connect_ms, long timeout_ms, int no_proxy,
+                   long *status, ecs_buf *resp, ecs_buf *why) {
+  CURL *c = curl_easy_init();
+  struct curl_slist *hl = NULL, *t;
+  sink k = {resp, 0};
+  CURLcode rc;
+  size_t i;
+  char origin[256];
+  *status = 0;
+  url_origin(url, origin, sizeof origin);
+  if (!c) return ecs_buf_adds(why, "cannot initialise libcurl"), -1;
+  for (i = 0; headers && i < headers->n; i++) {
+    ecs_buf h;
+    ecs_buf_init(&h);
+    if (ecs_buf_addf(&h, "%s: %s", headers->v[i].name, headers->v[i].value) < 0 ||
+        !(t = curl_slist_append(hl, ecs_buf_cstr(&h)))) {
+      ecs_buf_wipe(&h);
+      curl_slist_free_all(hl);
+      curl_easy_cleanup(c);
+      return ecs_buf_adds(why, "out of memory"), -1;
+    }
+    hl = t;
+    ecs_buf_wipe(&h);
+  }
+  if (!(t = curl_slist_append(hl, "Expect:"))) {
+    curl_slist_free_all(hl);
+    curl_easy_cleanup(c);
+    return ecs_buf_adds(why, "out of memory"), -1;
+  }
+  hl = t;
+  rc = curl_easy_setopt(c, CURLOPT_URL, url);
+  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  if (rc == CURLE_OK && strcmp(method, "GET") != 0)
+    rc = curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, &k);
+  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_USERAGENT, "ecsrun-credentials");
+  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (rc == CURLE_OK && no_proxy) rc = curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+  if (rc == CURLE_OK) rc = curl_easy_perform(c);
+  if (rc == CURLE_OK) rc = curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+  curl_slist_free_all(hl);
+  curl_easy_cleanup(c);
+  if (rc != CURLE_OK) {
+    if (k.over) ecs_buf_addf(why, "%s: answer larger than 1 MiB", origin);
+    else if (rc == CURLE_OPERATION_TIMEDOUT)
+      ecs_buf_addf(why, "%s: timed out after %ld ms", origin, timeout_ms);
+    else ecs_buf_addf(why, "%s: %s", origin, curl_easy_strerror(rc));
+    return -1;
+  }
+  return 0;
+}
+
+/* Describes an answer without quoting it. */
+static void describe_answer(ecs_buf *why, long status, const ecs_buf *body) {
+  ecs_buf_addf(why, "HTTP %ld, %zu bytes that are not a JSON object", status, body->len);
+}
+
+int ecs_creds_from_json_doc(const char *body, size_t n, int need_token, const char *what,
+                            ecs_creds *out, ecs_buf *why) {
+  cJSON *j = ecs_json_parse(body, n);
+  const char *code, *id, *sec, *tok, *exp;
+  double e = 0;
+  int rc = -1;
+  if (!cJSON_IsObject(j)) {
+    ecs_buf_addf(why, "%s: answer is not a JSON object", what);
+    goto done;
+  }
+  code = ecs_json_str(j, "Code");
+  id = ecs_json_str(j, "AccessKeyId");
+  sec = ecs_json_str(j, "AccessKeySecret");
+  tok = ecs_json_str(j, "SecurityToken");
+  exp = ecs_json_str(j, "Expiration");
+  if (code && strcmp(code, "Success") != 0) {
+    ecs_buf_addf(why, "%s: Code is \"%.60s\", not \"Success\"", what, code);
+    goto done;
+  }
+  if (!id || !*id || !sec || !*sec || (need_token && (!tok || !*tok))) {
+    ecs_buf_addf(why, "%s: answer lacks AccessKeyId, AccessKeySecret%s", what,
+                 need_token ? " or SecurityToken" : "");
+    goto done;
+  }
+  if (exp && (e = ecs_creds_parse_time(exp)) < 0) {
+    ecs_buf_addf(why, "%s: invalid Expiration \"%.40s\"", what, exp);
+    goto done;
+  }
+  if (ecs_creds_set(out, id, sec, tok, NULL) < 0) {
+    ecs_buf_adds(why, "out of memory");
+    goto done;
+  }
+  out->expiration = e;
+  rc = 0;
+done:
+  cJSON_Delete(j);
+  return rc;
+}
+
+/* ----------------------------------------------------------------- STS */
+
+/* Appends msg to why without the "server string to sign" echo (it quotes
+ * the request, token included), cut at 200 characters, printable only. */
+static void add_message(ecs_buf *why, const char *msg) {
+  const char *cut = strstr(msg, " server string to sign");
+  size_t n = cut ? (size_t)(cut - msg) : strlen(msg), i;
+  if (n > 200) n = 200;
+  for (i = 0; i < n; i++) ecs_buf_addc(why, isprint((unsigned char)msg[i]) ? msg[i] : '?');
+}
+
+/* Reads the OIDC token file (trailing whitespace dropped). Heap or NULL. */
+static char *read_token(const char *path, ecs_buf *why) {
+  FILE *f = fopen(path, "rb");
+  ecs_buf b;
+  char chunk[4096];
+  size_t got;
+  if (!f) {
+    ecs_buf_addf(why, "cannot read the OIDC token file %s", path);
+    return NULL;
+  }
+  ecs_buf_init(&b);
+  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+    if (b.len > 64 * 1024 || ecs_buf_add(&b, chunk, got) < 0) break;
+  fclose(f);
+  memset(chunk, 0, sizeof chunk);
+  while (b.len && isspace((unsigned char)b.data[b.len - 1])) b.data[--b.len] = '\0';
+  if (!b.len) {
+    ecs_buf_addf(why, "the OIDC token file %s is empty", path);
+    ecs_buf_wipe(&b);
+    return NULL;
+  }
+  return ecs_buf_steal(&b);
+}
+
+/* Builds query and form body for the STS call. 0 or -1 (why set). */
+static int sts_params(const ecs_src *s, const ecs_creds *src, ecs_params *q, ecs_params *f,
+                      ecs_buf *why) {
+  char date[21], nonce[33], dur[24];
+  char *tok = NULL;
+  int rc = 0;
+  ecs_timestamp(date);
+  snprintf(dur, sizeof dur, "%ld", s->duration);
+  if (ecs_random_hex(nonce, 16) < 0) return ecs_buf_adds(why, "no randomness"), -1;
+  rc |= ecs_params_add(q, "Action", src ? "AssumeRole" : "AssumeRoleWithOIDC");
+  rc |= ecs_params_add(q, "Format", "JSON");
+  rc |= ecs_params_add(q, "Version", STS_VERSION);
+  rc |= ecs_params_add(q, "Timestamp", date);
+  if (src) {
+    rc |= ecs_params_add(q, "SignatureMethod", "HMAC-SHA1");
+    rc |= ecs_params_add(q, "SignatureVersion", "1.0");
+    rc |= ecs_params_add(q, "SignatureNonce", nonce);
+    rc |= ecs_params_add(q, "AccessKeyId", src->access_key_id);
+    if (src->security_token) rc |= ecs_params_add(q, "SecurityToken", src->security_token);
+  } else {
+    if (!(tok = read_token(s->oidc_token_file, why))) return -1;
+    rc |= ecs_params_add(f, "OIDCProviderArn", s->oidc_provider_arn);
+    rc |= ecs_params_add(f, "OIDCToken", tok);
+    ecs_free_secret(tok);
+  }
+  rc |= ecs_params_add(f, "RoleArn", s->role_arn);
+  if (s->policy) rc |= ecs_params_add(f, "Policy", s->policy);
+  if (s->external_id && src) rc |= ecs_params_add(f, "ExternalId", s->external_id);
+  rc |= ecs_params_add(f, "RoleSessionName", s->session);
+  rc |= ecs_params_add(f, "DurationSeconds", dur);
+  if (rc) ecs_buf_adds(why, "out of memory");
+  return rc ? -1 : 0;
+}
+
+/* Wipes and frees a parameter list that may hold secrets. */
+static void params_wipe(ecs_params *p) {
+  size_t i;
+  for (i = 0; i < p->n; i++) {
+    ecs_free_secret(p->v[i].value);
+    p->v[i].value = NULL;
+  }
+  ecs_params_free(p);
+}
+
+/* The URL (query signed when src) and form body of the STS request. */
+static int sts_request(const ecs_src *s, const ecs_creds *src, ecs_buf *url, ecs_buf *body,
+                       ecs_buf *why) {
+  ecs_params q, f, all;
+  ecs_sign_v1_out so;
+  size_t i;
+  int rc = -1;
+  ecs_params_init(&q);
+  ecs_params_init(&f);
+  ecs_params_init(&all);
+  memset(&so, 0, sizeof so);
+  if (sts_params(s, src, &q, &f, why) < 0) goto done;
+  if (ecs_buf_addf(url, "%s/?", s->sts_endpoint) < 0 || ecs_canonical_query(url, &q) < 0 ||
+      ecs_canonical_query(body, &f) < 0)
+    goto oom;
+  if (src) {
+    if (ecs_params_copy(&all, &q) < 0) goto oom;
+    for (i = 0; i < f.n; i++)
+      if (ecs_params_add(&all, f.v[i].name, f.v[i].value) < 0) goto oom;
+    if (ecs_sign_v1("POST", &all, src->access_key_secret, &so) < 0) goto oom;
+    if (ecs_buf_adds(url, "&Signature=") < 0 ||
+        ecs_pct_encode(url, so.signature, strlen(so.signature)) < 0)
+      goto oom;
+  }
+  rc = 0;
+  goto done;
+oom:
+  ecs_buf_adds(why, "out of memory");
+done:
+  ecs_sign_v1_out_free(&so);
+  params_wipe(&q);
+  params_wipe(&f);
+  params_wipe(&all);
+  return rc;
+}
+
+int ecs_sts_assume(const ecs_src *s, const ecs_creds *src, ecs_creds *out, ecs_buf *why) {
+  const char *action = src ? "AssumeRole" : "AssumeRoleWithOIDC";
+  ecs_buf url, body, resp;
+  ecs_params h;
+  long status = 0;
+  cJSON *j = NULL;
+  int rc = -1;
+  ecs_buf_init(&url);
+  ecs_buf_init(&body);
+  ecs_buf_init(&resp);
+  ecs_params_init(&h);
+  if (sts_request(s, src, &url, &body, why) < 0) goto done;
+  if (ecs_params_add(&h, "Content-Type", "application/x-www-form-urlencoded") < 0 ||
+      ecs_params_add(&h, "Accept", "application/json") < 0 ||
+      ecs_params_add(&h, "x-acs-credentials-provider", s->name) < 0) {
+    ecs_buf_adds(why, "out of memory");
+    goto done;
+  }
+  if (ecs_creds_http("POST", ecs_buf_cstr(&url), &h, ecs_buf_cstr(&body), 5000, 10000, 0,
+                     &status, &resp, why) < 0) {
+    ecs_buf_addf(why, " (STS %s for %s)", action, s->role_arn);
+    goto done;
+  }
+  j = ecs_json_parse(resp.data, resp.len);
+  if (!cJSON_IsObject(j)) {
+    ecs_buf_addf(why, "STS %s for %s: ", action, s->role_arn);
+    describe_answer(why, status, &resp);
+    goto done;
+  }
+  if (status != 200) {
+    const char *code = ecs_json_str(j, "Code"), *msg = ecs_json_str(j, "Message");
+    ecs_buf_addf(why, "STS %s for %s failed: %.80s (HTTP %ld)%s", action, s->role_arn,
+                 code ? code : "no error code", status, msg ? ": " : "");
+    if (msg) add_message(why, msg);
+    goto done;
+  }
+  {
+    const cJSON *cr = cJSON_GetObjectItemCaseSensitive(j, "Credentials");
+    char *txt = cr ? cJSON_PrintUnformatted(cr) : NULL;
+    ecs_buf what;
+    ecs_buf_init(&what);
+    ecs_buf_addf(&what, "STS %s for %s", action, s->role_arn);
+    if (!txt) ecs_buf_addf(why, "%s: answer has no Credentials", ecs_buf_cstr(&what));
+    else rc = ecs_creds_from_json_doc(txt, strlen(txt), 1, ecs_buf_cstr(&what), out, why);
+    ecs_free_secret(txt);
+    ecs_buf_free(&what);
+  }
+done:
+  cJSON_Delete(j);
+  ecs_buf_wipe(&url);
+  ecs_buf_wipe(&body);
+  ecs_buf_wipe(&resp);
+  ecs_params_free(&h);
+  return rc;
+}
+
+/* ------------------------------------------------------- metadata (IMDS) */
+
+/* The metadata base URL without a trailing slash into out. */
+static void imds_base(char *out, size_t n) {
+  const char *e = ecs_creds_env("ECSRUN_METADATA_ENDPOINT");
+  size_t len;
+  snprintf(out, n, "%s", e ? e : IMDS_DEFAULT);
+  len = strlen(out);
+  while (len && out[len - 1] == '/') out[--len] = '\0';
+}
+
+/* GET base+path with the token header when token. 0 with status/resp. */
+static int imds_get(const char *base, const char *path, const char *token, long *status,
+                    ecs_buf *resp, ecs_buf *why) {
+  ecs_params h;
+  ecs_buf url;
+  int rc;
+  ecs_params_init(&h);
+  ecs_buf_init(&url);
+  if (ecs_buf_addf(&url, "%s%s", base, path) < 0 ||
+      (token && ecs_params_add(&h, "X-aliyun-ecs-metadata-token", token) < 0)) {
+    ecs_buf_free(&url);
+    ecs_params_free(&h);
+    return ecs_buf_adds(why, "out of memory"), -1;
+  }
+  rc = ecs_creds_http("GET", ecs_buf_cstr(&url), &h, NULL, 1000, 2000, 1, status, resp, why);
+  ecs_buf_free(&url);
+  params_wipe(&h);
+  return rc;
+}
+
+/* IMDSv2 token into *token (heap). 0 ok; 1 the service answered but gave
+ * no token (v1 may be tried); -1 unreachable (why set). */
+static int imds_token(const char *base, char **token, ecs_buf *why) {
+  ecs_params h;
+  ecs_buf url, resp;
+  long status = 0;
+  int rc;
+  *token = NULL;
+  ecs_params_init(&h);
+  ecs_buf_init(&url);
+  ecs_buf_init(&resp);
+  if (ecs_buf_addf(&url, "%s/latest/api/token", base) < 0 ||
+      ecs_params_add(&h, "X-aliyun-ecs-metadata-token-ttl-seconds", IMDS_TOKEN_TTL) < 0) {
+    rc = -1;
+    ecs_buf_adds(why, "out of memory");
+  } else if (ecs_creds_http("PUT", ecs_buf_cstr(&url), &h, "", 1000, 2000, 1, &status, &resp,
+                            why) < 0) {
+    rc = -1;
+  } else if (status != 200 || resp.len == 0 || resp.len > 1024) {
+    ecs_buf_addf(why, "metadata token (IMDSv2) refused: HTTP %ld", status);
+    rc = 1;
+  } else {
+    while (resp.len && isspace((unsigned char)resp.data[resp.len - 1]))
+      resp.data[--resp.len] = '\0';
+    *token = ecs_buf_steal(&resp);
+    rc = *token ? 0 : -1;
+  }
+  ecs_buf_free(&url);
+  ecs_buf_wipe(&resp);
+  ecs_params_free(&h);
+  return rc;
+}
+
+/* Discovers the instance's role name. Heap or NULL (why set). */
+static char *imds_role(const char *base, const char *token, ecs_buf *why) {
+  ecs_buf resp;
+  long status;
+  char *role = NULL;
+  size_t n;
+  ecs_buf_init(&resp);
+  if (imds_get(base, "/latest/meta-data/ram/security-credentials/", token, &status, &resp,
+               why) < 0)
+    goto done;
+  if (status == 404) {
+    ecs_buf_adds(why, "metadata 404 for the role list: no RAM role is attached to this instance");
+    goto done;
+  }
+  if (status != 200) {
+    ecs_buf_addf(why, "metadata role discovery answered HTTP %ld", status);
+    goto done;
+  }
+  n = strcspn(ecs_buf_cstr(&resp), "\r\n");
+  while (n && isspace((unsigned char)resp.data[n - 1])) n--;
+  if (!n || n > 128 || memchr(resp.data, '<', n) || memchr(resp.data, '/', n)) {
+    ecs_buf_adds(why, "metadata role discovery gave no usable role name");
+    goto done;
+  }
+  role = strndup(resp.data, n);
+done:
+  ecs_buf_free(&resp);
+  return role;
+}
+
+int ecs_imds_fetch(const char *role_name, ecs_creds *out, ecs_buf *why) {
+  char base[512], *token = NULL, *role = NULL;
+  ecs_buf resp, path, w2;
+  long status;
+  int rc = -1, t;
+  imds_base(base, sizeof base);
+  ecs_buf_init(&resp);
+  ecs_buf_init(&path);
+  ecs_buf_init(&w2);
+  t = imds_token(base, &token, &w2);
+  if (t < 0) {
+    ecs_buf_addf(why, "metadata service unreachable: %s", ecs_buf_cstr(&w2));
+    goto done;
+  }
+  if (t > 0 && ecs_creds_env_true("ALIBABA_CLOUD_IMDSV1_DISABLED")) {
+    ecs_buf_addf(why, "%s, and the IMDSv1 fallback is disabled by ALIBABA_CLOUD_IMDSV1_DISABLED",
+                 ecs_buf_cstr(&w2));
+    goto done;
+  }
+  if (role_name) role = strdup(role_name);
+  else if (!(role = imds_role(base, token, why))) goto done;
+  if (!role || ecs_buf_adds(&path, "/latest/meta-data/ram/security-credentials/") < 0 ||
+      ecs_pct_encode(&path, role, strlen(role)) < 0) {
+    ecs_buf_adds(why, "out of memory");
+    goto done;
+  }
+  if (imds_get(base, ecs_buf_cstr(&path), token, &status, &resp, why) < 0) goto done;
+  if (status == 404) {
+    ecs_buf_addf(why, "metadata 404 for role \"%.128s\"", role);
+    goto done;
+  }
+  if (status != 200) {
+    ecs_buf_addf(why, "metadata HTTP %ld for role \"%.128s\"", status, role);
+    goto done;
+  }
+  {
+    ecs_buf what;
+    ecs_buf_init(&what);
+    ecs_buf_addf(&what, "metadata credentials for role \"%.128s\"", role);
+    rc = ecs_creds_from_json_doc(resp.data, resp.len, 1, ecs_buf_cstr(&what), out, why);
+    ecs_buf_free(&what);
+  }
+done:
+  ecs_free_secret(token);
+  free(role);
+  ecs_buf_wipe(&resp);
+  ecs_buf_free(&path);
+  ecs_buf_free(&w2);
+  return rc;
+}
+
+/* --------------------------------------------------------------- URI */
+
+int ecs_uri_fetch(const char *url, ecs_creds *out, ecs_buf *why) {
+  ecs_buf resp;
+  long status;
+  char origin[256];
+  int rc = -1;
+  url_origin(url, origin, sizeof origin);
+  ecs_buf_init(&resp);
+  if (ecs_creds_http("GET", url, NULL, NULL, 5000, 10000, 0, &status, &resp, why) < 0) goto done;
+  if (status != 200) {
+    ecs_buf_addf(why, "credentials URI %s answered HTTP %ld", origin, status);
+    goto done;
+  }
+  {
+    ecs_buf what;
+    ecs_buf_init(&what);
+    ecs_buf_addf(&what, "credentials URI %s", origin);
+    rc = ecs_creds_from_json_doc(resp.data, resp.len, 1, ecs_buf_cstr(&what), out, why);
+    ecs_buf_free(&what);
+  }
+done:
+  ecs_buf_wipe(&resp);
+  return rc;
+}
