@@ -10,10 +10,13 @@ H.tmpdir = os.getenv("ECS_TEST_TMP") or "/tmp"
 os.execute("mkdir -p '" .. H.tmpdir .. "'")
 
 local seq = 0
+-- Unique to this process (the same spec runs under ecsrun and lua5.4 at the
+-- same time, sharing the scratch folder): the address of a fresh table.
+local uniq = tostring({}):match("0x(%x+)") or tostring(os.clock()):gsub("%D", "")
 -- A fresh temporary path (not created).
 function H.tmpname(suffix)
   seq = seq + 1
-  return ("%s/t%d_%d_%d%s"):format(H.tmpdir, os.time(), math.random(1, 1e9), seq, suffix or "")
+  return ("%s/t%d_%s_%d%s"):format(H.tmpdir, os.time(), uniq, seq, suffix or "")
 end
 
 function H.write(path, text)
@@ -56,24 +59,42 @@ function H.sim(fleet, opts)
   return sim, sim:client({ region = "cn-hangzhou" })
 end
 
--- Starts the ecs-sim program on a free port. Returns a handle with url(),
--- state(), requests(), client() (ecs.sim.connect) and stop().
+-- Starts the ecs-sim program on a free port, in the background with its
+-- output in a file (so nothing waits on a pipe to it). Returns a handle with
+-- url(), state(), requests(), client() (ecs.sim.connect) and stop(). Any
+-- simulator still running when the Lua state closes is killed then.
+local live = {}
+H._reaper = setmetatable({}, { __gc = function()
+  for pid in pairs(live) do os.execute("kill " .. pid .. " 2>/dev/null") end
+end })
+
 function H.sim_process(fleet, args)
   local path = H.write(H.tmpname(".json"), type(fleet) == "string" and fleet or ecs.json.encode(fleet))
-  local cmd = ("sh -c 'echo $$; exec %s --quiet %s %s'"):format(H.ecs_sim, args or "", path)
-  local p = assert(io.popen(cmd, "r"))
+  local outfile = H.tmpname(".sim")
+  local p = assert(io.popen(("%s --quiet %s %s >%s 2>&1 </dev/null & echo $!"):format(
+    H.ecs_sim, args or "", path, outfile), "r"))
   local pid = p:read("l")
-  local first = p:read("l")
-  assert(first, "ecs-sim printed nothing")
-  local url = first:match("^listening on (http://127%.0%.0%.1:%d+)$")
+  p:close()
+  local first
+  for _ = 1, 500 do
+    first = (H.read(outfile) or ""):match("^([^\n]*)\n")
+    if first then break end
+    os.execute("sleep 0.01")
+  end
+  assert(first, "ecs-sim printed nothing: " .. tostring(H.read(outfile)))
+  local url = first:match("^listening on (https?://127%.0%.0%.1:%d+)$")
   assert(url, "unexpected first line from ecs-sim: " .. tostring(first))
+  live[pid] = true
   local h = ecs.sim.connect(url)
   local mt = getmetatable(h).__index
   mt.pid = function() return pid end
   mt.stop = function()
-    os.execute("kill " .. pid .. " 2>/dev/null")
-    p:close()
+    if live[pid] then
+      os.execute("kill " .. pid .. " 2>/dev/null")
+      live[pid] = nil
+    end
     os.remove(path)
+    os.remove(outfile)
   end
   return h
 end
@@ -91,6 +112,8 @@ function H.run(cmdline, opts)
   out = out:gsub("__EXIT:%d+%s*$", "")
   local err = errfile and H.read(errfile) or nil
   if errfile then os.remove(errfile) end
+  -- keep what the child printed: the suite's last test scans it for secrets
+  H.write(H.tmpname(".out"), out .. (err or ""))
   return out, code, err
 end
 
@@ -112,6 +135,50 @@ end
 function H.by_id(state)
   local t = {}
   for _, i in ipairs(state.instances) do t[i.InstanceId] = i end
+  return t
+end
+
+-- Test certificates, made fresh in a temporary directory with the openssl
+-- CLI (nothing is committed): a CA; "server" signed by it for IP:127.0.0.1
+-- and DNS:localhost; "self" self-signed for the same names; "wrong" signed
+-- by the CA for DNS:wrong.example only. Returns { dir=, ca=, server={cert=,
+-- key=}, self={...}, wrong={...} }. Needs the openssl program.
+function H.tls_certs()
+  local dir = H.tmpname("_tls")
+  assert(os.execute("mkdir -p " .. H.shquote(dir)))
+  local log = dir .. "/openssl.log"
+  local function ssl(args)
+    local ok = os.execute("cd " .. H.shquote(dir) .. " && openssl " .. args .. " >>openssl.log 2>&1")
+    assert(ok, "openssl " .. args .. " failed:\n" .. tostring(H.read(log)))
+  end
+  local newkey = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+  ssl("req -x509 " .. newkey .. " -keyout ca.key -out ca.pem -days 2 -subj '/CN=ecsrun test CA'" ..
+      " -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign")
+  local function leaf(name, cn, san)
+    H.write(dir .. "/" .. name .. ".ext", "subjectAltName=" .. san ..
+            "\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    ssl("req " .. newkey .. " -keyout " .. name .. ".key -out " .. name .. ".csr -subj '/CN=" .. cn .. "'")
+    ssl("x509 -req -in " .. name .. ".csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2" ..
+        " -out " .. name .. ".pem -extfile " .. name .. ".ext")
+  end
+  leaf("server", "127.0.0.1", "IP:127.0.0.1,DNS:localhost")
+  leaf("wrong", "wrong.example", "DNS:wrong.example")
+  ssl("req -x509 " .. newkey .. " -keyout self.key -out self.pem -days 2 -subj '/CN=127.0.0.1'" ..
+      " -addext subjectAltName=IP:127.0.0.1,DNS:localhost")
+  local function pair(n) return { cert = dir .. "/" .. n .. ".pem", key = dir .. "/" .. n .. ".key" } end
+  return { dir = dir, ca = dir .. "/ca.pem", server = pair("server"), self = pair("self"),
+           wrong = pair("wrong") }
+end
+
+-- Starts the ecs-sim program serving HTTPS with pair ({cert=, key=}) and
+-- returns H.sim_process's handle, whose state()/requests()/client() trust
+-- ca_file (nil: the system store).
+function H.sim_process_tls(fleet, pair, ca_file, args)
+  local h = H.sim_process(fleet, ("--tls-cert %s --tls-key %s %s"):format(H.shquote(pair.cert),
+                          H.shquote(pair.key), args or ""))
+  local t = ecs.sim.connect(h:url(), nil, { ca_file = ca_file })
+  local mt = getmetatable(t).__index
+  mt.pid, mt.stop = h.pid, h.stop
   return t
 end
 
