@@ -87,6 +87,18 @@ describe("ecsrun", function()
     no_secrets(out)
   end)
 
+  it("draws progress on stderr when it is a terminal, and not otherwise", function()
+    local code = [[-e 'ecs.parallel({1,2,3,4,5,6}, function() ecs.sleep(0.15) end, { concurrency = 2 })']]
+    local out, rc = H.ecsrun_run(code)
+    assert.are.equal(0, rc)
+    assert.are.equal("", out) -- piped: nothing drawn
+    -- script(1) gives ecsrun a terminal
+    local tty, rc2 = H.run("script -qec " .. H.shquote(H.ecsrun_cmd(code)) .. " /dev/null")
+    assert.are.equal(0, rc2)
+    assert.matches("6/6 done, 0 failed, 0 in flight, [%d.]+/s", tty)
+    assert.matches("\r%d/6 done", tty)
+  end)
+
   it("rejects a bad fleet with exit 2 and a message naming the field", function()
     local bad = H.write(H.tmpname(".json"), ecs.json.encode({
       instances = { { InstanceId = "i-1", RegionId = "cn-hangzhou", Status = "Sleeping",
