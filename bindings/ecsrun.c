@@ -4,6 +4,7 @@
  *
  * Exit codes: 0 ok, 1 the script failed, 2 usage (or a bad fleet file),
  * 3 configuration or credentials. */
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +142,22 @@ static int parse_args(int argc, char **argv, opts *o) {
 }
 
 static int g_error_code = EXIT_SCRIPT; /* set by msghandler for the last error */
+static lua_State *globalL = NULL;
+
+/* As lua.c: on SIGINT, a hook raises "interrupted!" at the next Lua
+ * instruction (a call waiting on the network wakes at least once a second).
+ * A second SIGINT kills the process (default action restored). */
+static void lstop(lua_State *L, lua_Debug *ar) {
+  (void)ar;
+  lua_sethook(L, NULL, 0, 0);
+  luaL_error(L, "interrupted!");
+}
+
+static void laction(int i) {
+  int flag = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
+  signal(i, SIG_DFL);
+  lua_sethook(globalL, lstop, flag, 1);
+}
 
 /* Message handler: turns any error into "message\ntraceback" at the point of
  * the error; err tables keep their __tostring text, and credentials/config
@@ -173,7 +190,10 @@ static int docall(lua_State *L, int nargs) {
   int base = lua_gettop(L) - nargs, status;
   lua_pushcfunction(L, msghandler);
   lua_insert(L, base);
+  globalL = L;
+  signal(SIGINT, laction);
   status = lua_pcall(L, nargs, 0, base);
+  signal(SIGINT, SIG_DFL);
   lua_remove(L, base);
   if (status == LUA_OK) return 0;
   fprintf(stderr, "%s: %s\n", progname, lua_tostring(L, -1));

@@ -356,10 +356,17 @@ local clientm = {}
 core.set_client_methods(clientm)
 
 local function call(c, action, params, region, attempt)
+  local t0 = log_level <= 1 and mono() or nil
   local body, err = core.call(c, action, params, region, attempt)
   if body == nil and err and err.code == "EDRYRUN" then
     M.log.info("dry run: not sent", { action = action, target = err.instance_id or region,
                                       params = params or {} })
+  elseif t0 then -- -v: one line per call, never a secret (the params are the caller's)
+    M.log.debug("call", { action = action, instance_id = params and params.InstanceId,
+                          region = region or (params and params.RegionId), ok = body ~= nil,
+                          code = err and err.code, status = err and err.status,
+                          request_id = body and body.RequestId or (err and err.request_id),
+                          elapsed = ("%.3f"):format(mono() - t0) })
   end
   return body, err
 end

@@ -99,6 +99,23 @@ describe("ecsrun", function()
     assert.matches("\r%d/6 done", tty)
   end)
 
+  it("stops on Ctrl-C with 'interrupted!' like lua, even while waiting", function()
+    local cmd = H.ecsrun_cmd([[-e 'ecs.spawn(ecs.sleep, 30) ecs.sleep(30)']])
+    local out, rc = H.run(("(%s & pid=$!; sleep 0.5; kill -INT $pid; wait $pid)"):format(cmd))
+    assert.are.equal(1, rc)
+    assert.matches("interrupted!", out)
+  end)
+
+  it("logs every call with -v, and never a secret", function()
+    local out, rc, err = H.ecsrun_run("-v --simulate " .. H.src .. "/scripts/fleets/demo.json " ..
+      H.src .. "/scripts/reactivate_expired.lua --no-wait", nil, { split = true })
+    assert.are.equal(0, rc, err)
+    assert.matches("DEBUG call action=ReActivateInstances .*instance_id=i%-demo0001 ok=true", err)
+    assert.matches("DEBUG call action=DescribeInstances", err)
+    assert.matches("code=InternalError .*status=500", err)
+    no_secrets(out, err)
+  end)
+
   it("rejects a bad fleet with exit 2 and a message naming the field", function()
     local bad = H.write(H.tmpname(".json"), ecs.json.encode({
       instances = { { InstanceId = "i-1", RegionId = "cn-hangzhou", Status = "Sleeping",
