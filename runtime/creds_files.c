@@ -99,7 +99,8 @@ static int role_fields(ecs_src *s, const cJSON *p) {
   char dflt[64];
   snprintf(dflt, sizeof dflt, "ecsrun-%lld", (long long)(ecs_creds_now() * 1000));
   if (!sess) sess = ecs_creds_env("ALIBABA_CLOUD_ROLE_SESSION_NAME");
-  if (cJSON_IsNumber(dur) && dur->valuedouble >= 900) s->duration = (long)dur->valuedouble;
+  if (cJSON_IsNumber(dur) && dur->valuedouble >= 900) /* STS allows 900..43200 */
+    s->duration = dur->valuedouble > 43200 ? 43200 : (long)dur->valuedouble;
   if (ecs_creds_dup(&s->role_arn, js(p, "ram_role_arn")) < 0 ||
       ecs_creds_dup(&s->session, sess ? sess : dflt) < 0 ||
       ecs_creds_dup(&s->external_id, js(p, "external_id")) < 0 ||

@@ -1,13 +1,14 @@
 /* fuzz_entry.c - the simulator without a socket: a simulator object with a
  * loaded fleet and no listener, and one request run from its raw parts
  * (method, request-target, headers, body) through the same steps as
- * server.c's serve(): parse, method/path checks, sim_verify, sim_dispatch,
- * the request log. For the fuzzers (tests/fuzz) and the regression tests;
- * nothing else links it.
+ * server.c's serve(): parse, the metadata service (/latest/), method/path
+ * checks, sim_verify, the ECS or STS dispatch, the request log. For the
+ * fuzzers (tests/fuzz) and the regression tests; nothing else links it.
  *
- * The request assembly mirrors server.c's build_req() minus libmicrohttpd:
- * keep the two in step (query decoded with '+' as space, then a form body
- * when Content-Type is application/x-www-form-urlencoded).
+ * The request assembly and routing mirror server.c's build_req() and
+ * serve() minus libmicrohttpd: keep them in step (query decoded with '+' as
+ * space, then a form body when Content-Type is
+ * application/x-www-form-urlencoded; /_sim/ documents are not served here).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ void sim_offline_free(ecs_sim *s) {
   sim_fleet_free(&s->f);
   sim_nonces_free(&s->nonces);
   sim_windows_free(s);
+  sim_iam_free(s);
   free(s->log);
   pthread_mutex_destroy(&s->mu);
   free(s);
@@ -74,13 +76,26 @@ int sim_handle_raw(ecs_sim *s, const char *method, const char *target,
   if (ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 && body_len &&
       ecs_parse_query(&req.params, body, body_len, 1) < 0)
     goto done;
+  if (strncmp(req.path, "/latest/", 8) == 0 && sim_imds_enabled(s)) {
+    const char *ctype = "text/plain";
+    char *answer = NULL;
+    sim_imds(s, &req, r, &ctype, &answer); /* iam.c: the metadata service */
+    sim_log_request(s, &req, r);
+    free(answer);
+    rc = 0;
+    goto done;
+  }
   if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
     sim_fail(r, 403, "UnsupportedHTTPMethod", "This HTTP method is not supported.");
   else if (strcmp(req.path, "/") != 0)
     sim_fail(r, 404, "InvalidApi.NotFound",
              "Specified api is not found,please check your url and method.");
-  else if (sim_verify(s, &req, r) == 0)
-    sim_dispatch(s, &req, r);
+  else if (sim_is_sts(s, &req) && sim_sts_unsigned(&req))
+    sim_sts_dispatch(s, &req, r); /* AssumeRoleWithOIDC is not signed */
+  else if (sim_verify(s, &req, r) == 0) {
+    if (sim_is_sts(s, &req)) sim_sts_dispatch(s, &req, r);
+    else sim_dispatch(s, &req, r);
+  }
   if (!r->message && !r->fault && r->code[0] == '\0') {
     r->status = 200;
     sim_copy(r->code, sizeof r->code, "OK");

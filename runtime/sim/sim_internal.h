@@ -285,8 +285,8 @@ void ecs_sim_set_clock_offset(ecs_sim *s, long long offset_ms);
  * a fixed NextToken salt (NULL with err set on failure); sim_offline_free
  * frees it. sim_handle_raw runs one request - method, raw request-target
  * (path?query), headers as received, body - as serve() does: query and form
- * body decoding, method and path checks, sim_verify, sim_dispatch, the log,
- * with the clock at now_ms. Fills r (the caller sim_resp_free's it); 0, or
+ * body decoding, the metadata service, method and path checks, sim_verify,
+ * the ECS or STS dispatch, the log, with the clock at now_ms. Fills r (the caller sim_resp_free's it); 0, or
  * -1 when out of memory. */
 ecs_sim *sim_offline_new(const char *fleet_json, size_t n, char *err, size_t errlen);
 void sim_offline_free(ecs_sim *s);
