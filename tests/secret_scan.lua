@@ -1,8 +1,9 @@
 -- secret_scan.lua - fails if a fake secret or token used by the tests shows up
--- in anything the suite produced: every test's output (ctest's log of this
--- run), audit files, logs and captured outputs in the tests' scratch folder.
--- Usage: lua5.4 secret_scan.lua BUILD_DIR SCRATCH_DIR
-local build, scratch = arg[1], arg[2]
+-- in anything the suite produced: the output of every spec and of the
+-- valgrind demo run (kept by run_logged.sh), and the audit files, logs and
+-- captured outputs of every child process in the tests' scratch folders.
+-- Usage: lua5.4 secret_scan.lua LOG_DIR SCRATCH_DIR
+local logs, scratch = arg[1], arg[2]
 local secrets = {
   "sim-secret", "poor-secret", "sim-poor-secret", "sts-secret", "sts-token-1",
   "testsecret", "FakeAccessKeySecret0123456789ab", "YourAccessKeySecret",
@@ -27,7 +28,7 @@ local function files(dir, patterns)
 end
 
 local scanned, hits = 0, {}
-local targets = files(build .. "/Testing/Temporary", { "LastTest.*%.log$" })
+local targets = files(logs, { "%.log$" })
 for _, p in ipairs(files(scratch, { "%.audit$", "%.log$", "%.out$", "%.err$" })) do targets[#targets + 1] = p end
 for _, path in ipairs(targets) do
   local fh = io.open(path, "rb")
@@ -44,7 +45,7 @@ for _, path in ipairs(targets) do
   end
 end
 if scanned == 0 then
-  io.stderr:write("secret scan: nothing to scan in " .. build .. "/Testing/Temporary\n")
+  io.stderr:write("secret scan: nothing to scan in " .. logs .. "\n")
   os.exit(1)
 end
 if #hits > 0 then
