@@ -573,11 +573,7 @@ int ecs_external_fetch(const char *command, ecs_creds *out, ecs_buf *why) {
       goto done;
     }
     if (exp && (e = ecs_creds_parse_time(exp)) < 0) e = 0;
-    if (ecs_creds_set(out, id, sec, tok, NULL) < 0) {
-      ecs_buf_adds(why, "out of memory");
-      goto done;
-    }
-    out->expiration = e;
+    if (ecs_creds_take(out, id, sec, tok, e, why) < 0) goto done;
   }
   rc = 0;
 done:

@@ -82,6 +82,11 @@ int ecs_uri_fetch(const char *url, ecs_creds *out, ecs_buf *why);
  * (what names the source for messages). */
 int ecs_creds_from_json_doc(const char *body, size_t n, int need_token, const char *what,
                             ecs_creds *out, ecs_buf *why);
+/* Sets out to a key a source handed over (provider left NULL) that expires
+ * at expiration (epoch seconds, 0: never). 0, or -1 with "out of memory"
+ * in why. */
+int ecs_creds_take(ecs_creds *out, const char *id, const char *sec, const char *tok,
+                   double expiration, ecs_buf *why);
 
 /* ---- files and processes (creds_files.c) ---- */
 /* The aliyun CLI config: loads path; selects profile (NULL: env, current,

@@ -142,15 +142,20 @@ int ecs_creds_from_json_doc(const char *body, size_t n, int need_token, const ch
     ecs_buf_addf(why, "%s: invalid Expiration \"%.40s\"", what, exp);
     goto done;
   }
-  if (ecs_creds_set(out, id, sec, tok, NULL) < 0) {
-    ecs_buf_adds(why, "out of memory");
-    goto done;
-  }
-  out->expiration = e;
-  rc = 0;
+  rc = ecs_creds_take(out, id, sec, tok, e, why);
 done:
   cJSON_Delete(j);
   return rc;
+}
+
+int ecs_creds_take(ecs_creds *out, const char *id, const char *sec, const char *tok,
+                   double expiration, ecs_buf *why) {
+  if (ecs_creds_set(out, id, sec, tok, NULL) < 0) {
+    ecs_buf_adds(why, "out of memory");
+    return -1;
+  }
+  out->expiration = expiration;
+  return 0;
 }
 
 /* ----------------------------------------------------------------- STS */
@@ -454,11 +459,9 @@ int ecs_imds_fetch(const char *role_name, ecs_creds *out, ecs_buf *why) {
     goto done;
   }
   {
-    ecs_buf what;
-    ecs_buf_init(&what);
-    ecs_buf_addf(&what, "metadata credentials for role \"%.128s\"", role);
-    rc = ecs_creds_from_json_doc(resp.data, resp.len, 1, ecs_buf_cstr(&what), out, why);
-    ecs_buf_free(&what);
+    char what[200]; /* the role is cut at 128 */
+    snprintf(what, sizeof what, "metadata credentials for role \"%.128s\"", role);
+    rc = ecs_creds_from_json_doc(resp.data, resp.len, 1, what, out, why);
   }
 done:
   ecs_free_secret(token);
@@ -484,11 +487,9 @@ int ecs_uri_fetch(const char *url, ecs_creds *out, ecs_buf *why) {
     goto done;
   }
   {
-    ecs_buf what;
-    ecs_buf_init(&what);
-    ecs_buf_addf(&what, "credentials URI %s", origin);
-    rc = ecs_creds_from_json_doc(resp.data, resp.len, 1, ecs_buf_cstr(&what), out, why);
-    ecs_buf_free(&what);
+    char what[sizeof origin + 20];
+    snprintf(what, sizeof what, "credentials URI %s", origin);
+    rc = ecs_creds_from_json_doc(resp.data, resp.len, 1, what, out, why);
   }
 done:
   ecs_buf_wipe(&resp);

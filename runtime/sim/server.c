@@ -13,8 +13,9 @@
  *
  * The raw request-target comes from MHD's URI log callback (which also
  * allocates the per-request state), because MHD's own query parsing would
- * decode before we can see the bytes; the query and a form body are decoded
- * here with ecs_parse_query, exactly once.
+ * decode before we can see the bytes; handle.c decodes the query and a form
+ * body exactly once and runs the request (the fuzzers run the same code
+ * without a socket, through fuzz_entry.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,11 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
-#include "encode.h"
 #include "json.h"
 #include "sign.h"
 #include "sim_internal.h"
@@ -268,39 +267,6 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
   return ecs_params_add(cls, key, value ? value : "") == 0 ? MHD_YES : MHD_NO;
 }
 
-/* Fills req from the raw target, the headers and the body. 0 or -1 (OOM). */
-static int build_req(ecs_sim *s, struct MHD_Connection *c, conn_req *cr, const char *method,
-                     sim_req *req, char **path_copy) {
-  const char *q = strchr(cr->uri, '?'), *ct;
-  size_t plen = q ? (size_t)(q - cr->uri) : strlen(cr->uri);
-  req->method = method;
-  req->raw_query = q ? q + 1 : "";
-  if (!(*path_copy = strndup(cr->uri, plen))) return -1;
-  req->path = *path_copy;
-  req->now_ms = sim_now_ms(s);
-  sim_request_id(req->request_id);
-  req->body = cr->body;
-  if (MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &req->headers) < 0) return -1;
-  req->host = ecs_params_geti(&req->headers, "Host");
-  if (!req->host) req->host = "";
-  if (ecs_parse_query(&req->query, req->raw_query, strlen(req->raw_query), 1) < 0 ||
-      ecs_params_copy(&req->params, &req->query) < 0)
-    return -1;
-  ct = ecs_params_geti(&req->headers, "Content-Type");
-  if (ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 && req->body.len &&
-      ecs_parse_query(&req->params, req->body.data, req->body.len, 1) < 0)
-    return -1;
-  return 0;
-}
-
-/* The answer format: V3 is JSON; V1 follows Format (default XML). */
-static int wants_xml(const sim_req *req) {
-  const char *authz = ecs_params_geti(&req->headers, "Authorization"), *fmt;
-  if (authz && strncmp(authz, "ACS3-", 5) == 0) return 0;
-  fmt = ecs_params_get(&req->params, "Format");
-  return !(fmt && strcasecmp(fmt, "json") == 0);
-}
-
 static enum MHD_Result serve_sim_endpoint(ecs_sim *s, struct MHD_Connection *c, const char *path,
                                           const char *method) {
   char *doc = NULL;
@@ -314,65 +280,42 @@ static enum MHD_Result serve_sim_endpoint(ecs_sim *s, struct MHD_Connection *c, 
   return send_body(c, 200, doc, strlen(doc), "application/json", NULL, -1);
 }
 
-/* One complete request: authenticate, dispatch, log, wait, deliver. */
+/* One complete request: read the headers, run it (handle.c), wait, deliver. */
 static enum MHD_Result serve(ecs_sim *s, struct MHD_Connection *c, conn_req *cr,
                              const char *method) {
-  sim_req req;
-  sim_resp r;
-  char *path = NULL;
+  sim_raw_req in;
+  sim_exchange x;
+  ecs_params headers;
   enum MHD_Result ret;
-  memset(&req, 0, sizeof req);
-  memset(&r, 0, sizeof r);
-  r.retry_after_ms = -1;
-  ecs_params_init(&req.headers);
-  ecs_params_init(&req.query);
-  ecs_params_init(&req.params);
-  if (build_req(s, c, cr, method, &req, &path) < 0) {
+  ecs_params_init(&headers);
+  if (MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &headers) < 0) {
+    ecs_params_free(&headers);
+    return MHD_NO;
+  }
+  memset(&in, 0, sizeof in);
+  in.method = method;
+  in.target = cr->uri;
+  in.headers = &headers;
+  in.body = cr->body.data;
+  in.body_len = cr->body.len;
+  in.now_ms = sim_now_ms(s);
+  in.too_large = cr->too_large;
+  in.sim_docs = 1;
+  if (sim_handle(s, &in, &x) < 0) {
     ret = MHD_NO;
-    goto done;
-  }
-  if (strncmp(req.path, "/_sim/", 6) == 0) {
-    ret = serve_sim_endpoint(s, c, req.path, method);
-    goto done;
-  }
-  if (strncmp(req.path, "/latest/", 8) == 0 && sim_imds_enabled(s)) {
-    const char *ctype = "text/plain";
-    char *body = NULL;
-    sim_imds(s, &req, &r, &ctype, &body); /* iam.c: the metadata service */
-    sim_log_request(s, &req, &r);
-    ret = body ? send_body(c, r.status, body, strlen(body), ctype, NULL, -1) : MHD_NO;
-    goto done;
-  }
-  req.xml = wants_xml(&req);
-  if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
-    sim_fail(&r, 403, "UnsupportedHTTPMethod", "This HTTP method is not supported.");
-  else if (cr->too_large)
-    sim_fail(&r, 413, "InvalidParameter", "The request body is too large.");
-  else if (strcmp(req.path, "/") != 0)
-    sim_fail(&r, 404, "InvalidApi.NotFound", "Specified api is not found,please check your url and method.");
-  else if (sim_is_sts(s, &req) && sim_sts_unsigned(&req))
-    sim_sts_dispatch(s, &req, &r); /* AssumeRoleWithOIDC is not signed */
-  else if (sim_verify(s, &req, &r) == 0) {
-    if (sim_is_sts(s, &req)) sim_sts_dispatch(s, &req, &r);
-    else sim_dispatch(s, &req, &r);
-  }
-  if (!r.message && !r.fault && r.code[0] == '\0') {
-    r.status = 200;
-    sim_copy(r.code, sizeof r.code, "OK");
-  }
-  sim_log_request(s, &req, &r);
-  if (s->latency_ms > 0 && sim_wait(s, s->latency_ms, -1) != 0) {
+  } else if (x.kind == SIM_X_SIM_DOC) {
+    ret = serve_sim_endpoint(s, c, x.req.path, method);
+  } else if (x.kind == SIM_X_IMDS) {
+    char *body = x.imds_body;
+    x.imds_body = NULL; /* send_body takes it */
+    ret = body ? send_body(c, x.resp.status, body, strlen(body), x.imds_ctype, NULL, -1) : MHD_NO;
+  } else if (s->latency_ms > 0 && sim_wait(s, s->latency_ms, -1) != 0) {
     ret = MHD_NO; /* stopping */
-    goto done;
+  } else {
+    ret = deliver(s, c, &x.req, &x.resp);
   }
-  ret = deliver(s, c, &req, &r);
-done:
-  req.body.data = NULL; /* owned by cr */
-  ecs_params_free(&req.headers);
-  ecs_params_free(&req.query);
-  ecs_params_free(&req.params);
-  sim_resp_free(&r);
-  free(path);
+  sim_exchange_free(&x);
+  ecs_params_free(&headers);
   return ret;
 }
 
@@ -442,7 +385,7 @@ static int parse_listen(const char *listen, struct sockaddr_in *sa) {
   return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
 }
 
-static void sim_free(ecs_sim *s) {
+void sim_destroy(ecs_sim *s) {
   if (!s) return;
   sim_fleet_free(&s->f);
   sim_nonces_free(&s->nonces);
@@ -456,7 +399,7 @@ static void sim_free(ecs_sim *s) {
 }
 
 /* Allocates the simulator with its locks; NULL on failure. */
-static ecs_sim *sim_new(void) {
+ecs_sim *sim_new(void) {
   ecs_sim *s = calloc(1, sizeof *s);
   pthread_condattr_t ca;
   char salt[9];
@@ -583,7 +526,7 @@ static ecs_sim *start(const char *json, size_t n, const ecs_sim_opts *o, const c
     if (err) snprintf(err, errlen, "%s: %s", label, msg);
     free(cert);
     ecs_free_secret(key);
-    sim_free(s);
+    sim_destroy(s);
     return NULL;
   }
   s->quiet = o->quiet;
@@ -602,7 +545,7 @@ static ecs_sim *start(const char *json, size_t n, const ecs_sim_opts *o, const c
       snprintf(err, errlen, "listen %s: cannot listen (%s)", listen,
                errno ? strerror(errno) : "address in use?");
     if (s->daemon) MHD_stop_daemon(s->daemon);
-    sim_free(s);
+    sim_destroy(s);
     return NULL;
   }
   s->port = di->port;
@@ -669,5 +612,5 @@ void ecs_sim_stop(ecs_sim *s) {
     pthread_mutex_unlock(&s->stop_mu);
   }
   if (s->daemon) MHD_stop_daemon(s->daemon);
-  sim_free(s);
+  sim_destroy(s);
 }

@@ -3,8 +3,10 @@
  * Layout: fleet.c parses and validates a fleet into sim_fleet; verify.c
  * authenticates a parsed request (V1/V3 signatures, timestamps, nonces, STS);
  * actions.c runs the ECS actions against the state, applies throttling and
- * faults and serialises the /_sim documents; server.c owns the HTTP side (libmicrohttpd),
- * rendering (JSON/XML), latency, hangs and resets; util.c holds time and id
+ * faults and serialises the /_sim documents; handle.c runs one request
+ * (parse, metadata service, checks, verify, dispatch, log) for any transport;
+ * server.c owns the HTTP side (libmicrohttpd), rendering (JSON/XML), latency,
+ * hangs and resets, and the simulator's lifecycle; util.c holds time and id
  * helpers.
  *
  * Locking: ecs_sim.mu guards everything that changes after start (instances,
@@ -279,14 +281,58 @@ void sim_copy(char *dst, size_t n, const char *src);
 /* Test hook: shifts the simulator's clock (milliseconds, may be negative). */
 void ecs_sim_set_clock_offset(ecs_sim *s, long long offset_ms);
 
+/* ---- handle.c: one request, transport aside ---- */
+
+/* A request as the transport received it. */
+typedef struct sim_raw_req {
+  const char *method;
+  const char *target;     /* raw request-target: path?query */
+  ecs_params *headers;    /* names as received; taken over (left empty) */
+  const char *body;       /* borrowed until sim_exchange_free */
+  size_t body_len;
+  long long now_ms;
+  const char *request_id; /* NULL: a fresh one (sim_request_id) */
+  int too_large;          /* the transport dropped the body for its size: 413 */
+  int sim_docs;           /* 1: /_sim/ paths are left to the caller (not logged) */
+} sim_raw_req;
+
+/* What became of a request (sim_exchange.kind). */
+enum {
+  SIM_X_API,     /* resp is the API answer (or resp.fault): render it with req */
+  SIM_X_IMDS,    /* the metadata service: send imds_body as imds_ctype, resp.status */
+  SIM_X_SIM_DOC  /* a /_sim/ path (only with sim_docs): the caller serves it */
+};
+
+typedef struct sim_exchange {
+  sim_req req;             /* the parsed request (rendering needs it) */
+  sim_resp resp;
+  int kind;                /* SIM_X_* */
+  const char *imds_ctype;  /* SIM_X_IMDS */
+  char *imds_body;         /* SIM_X_IMDS: heap; NULL when out of memory */
+  char *path;              /* owns req.path */
+} sim_exchange;
+
+/* Runs in through the simulator: the query and form body decoding, the
+ * metadata service, the method, body-size and path checks, sim_verify, the
+ * ECS or STS dispatch and the request log, with the clock at in->now_ms.
+ * Fills x, which the caller frees with sim_exchange_free whatever the
+ * result. 0, or -1 when out of memory before the request was routed. */
+int sim_handle(ecs_sim *s, const sim_raw_req *in, sim_exchange *x);
+void sim_exchange_free(sim_exchange *x);
+
+/* server.c: allocates a simulator with its locks and a random NextToken salt
+ * (NULL on failure); sim_destroy frees one that has no daemon running. */
+ecs_sim *sim_new(void);
+void sim_destroy(ecs_sim *s);
+
 /* fuzz_entry.c: the simulator without a socket, for the fuzzers and the
  * regression tests (not part of the ecs_sim library; link the file).
  * sim_offline_new loads a fleet into a quiet simulator with no listener and
  * a fixed NextToken salt (NULL with err set on failure); sim_offline_free
  * frees it. sim_handle_raw runs one request - method, raw request-target
- * (path?query), headers as received, body - as serve() does: query and form
- * body decoding, the metadata service, method and path checks, sim_verify,
- * the ECS or STS dispatch, the log, with the clock at now_ms. Fills r (the caller sim_resp_free's it); 0, or
+ * (path?query), headers as received, body - through sim_handle as the
+ * server does (but /_sim/ paths are not served), with the clock at now_ms
+ * and a fixed request id. Fills r (the caller sim_resp_free's it); 0, or
  * -1 when out of memory. */
 ecs_sim *sim_offline_new(const char *fleet_json, size_t n, char *err, size_t errlen);
 void sim_offline_free(ecs_sim *s);

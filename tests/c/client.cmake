@@ -2,7 +2,7 @@
 # server on 127.0.0.1), request building and answer parsing. Credentials are
 # in creds.cmake.
 # One add_test per case, named as the sentence the case checks.
-ecs_c_test(test_http test_http.c)
+ecs_c_test(test_http test_http.c scripted_server.c)
 target_link_libraries(test_http PRIVATE Threads::Threads)
 foreach(t
     many_concurrent_transfers_complete_through_one_engine

@@ -2,7 +2,7 @@
 # scripted raw-socket thread on 127.0.0.1): time limits, size caps, redirect
 # refusal, garbage, connection storms, fd leaks; and insecure_http checked
 # through a loopback proxy. One add_test per case; each bounded in time.
-ecs_c_test(test_http_hostile test_http_hostile.c)
+ecs_c_test(test_http_hostile test_http_hostile.c scripted_server.c)
 target_link_libraries(test_http_hostile PRIVATE Threads::Threads)
 foreach(t
     hostile_server_dripping_the_head_times_out_within_the_timeout

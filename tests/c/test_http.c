@@ -1,6 +1,7 @@
 /* test_http.c - the curl multi engine against a scripted TCP server on
- * 127.0.0.1. The server runs in a thread on raw sockets, so each case
- * controls exactly which bytes go back (or none), and counts connections.
+ * 127.0.0.1. The server runs in a thread on raw sockets (scripted_server.c),
+ * so each case controls exactly which bytes go back (or none), and counts
+ * connections.
  */
 #define _GNU_SOURCE /* strcasestr */
 #include <arpa/inet.h>
@@ -13,7 +14,6 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -21,6 +21,7 @@
 #include "client.h"
 #include "http.h"
 #include "json.h"
+#include "scripted_server.h"
 #include "testlib.h"
 
 /* ---------- the scripted server ---------- */
@@ -37,11 +38,8 @@ enum srv_mode {
 #define SRV_MAXCONN 64
 
 typedef struct srv {
-  int lfd, port;
+  scripted_server base; /* listener, thread, mu (guards the counters and last) */
   enum srv_mode mode;
-  pthread_t th;
-  pthread_mutex_t mu;
-  int stop;
   int accepted;     /* connections accepted */
   int requests;     /* complete requests read */
   char last[8192];  /* head of the last request */
@@ -75,9 +73,7 @@ static int srv_answer(srv *s, int i) {
   int n;
   switch (s->mode) {
     case SRV_OK:
-      pthread_mutex_lock(&s->mu);
-      n = s->requests;
-      pthread_mutex_unlock(&s->mu);
+      n = scripted_server_get(&s->base, &s->requests);
       {
         char body[64];
         int bl = snprintf(body, sizeof body, "{\"RequestId\":\"R-%d\"}", n);
@@ -101,10 +97,7 @@ static int srv_answer(srv *s, int i) {
       send_all(fd, h, strlen(h));
       for (;;) {
         if (send(fd, chunk, sizeof chunk, MSG_NOSIGNAL) <= 0) break;
-        pthread_mutex_lock(&s->mu);
-        n = s->stop;
-        pthread_mutex_unlock(&s->mu);
-        if (n) break;
+        if (scripted_server_stopping(&s->base)) break;
       }
       return -1;
     }
@@ -136,10 +129,10 @@ static int srv_process(srv *s, int i) {
       *end = '\r';
       return 0;
     }
-    pthread_mutex_lock(&s->mu);
+    pthread_mutex_lock(&s->base.mu);
     snprintf(s->last, sizeof s->last, "%s", b);
     s->requests++;
-    pthread_mutex_unlock(&s->mu);
+    pthread_mutex_unlock(&s->base.mu);
     memmove(b, b + total, s->lens[i] - total + 1);
     s->lens[i] -= total;
     if (srv_answer(s, i) < 0) return -1;
@@ -150,12 +143,9 @@ static void *srv_main(void *arg) {
   srv *s = arg;
   for (;;) {
     struct pollfd pf[SRV_MAXCONN + 1];
-    int map[SRV_MAXCONN + 1], np = 0, i, stop;
-    pthread_mutex_lock(&s->mu);
-    stop = s->stop;
-    pthread_mutex_unlock(&s->mu);
-    if (stop) break;
-    pf[np].fd = s->lfd;
+    int map[SRV_MAXCONN + 1], np = 0, i;
+    if (scripted_server_stopping(&s->base)) break;
+    pf[np].fd = s->base.lfd;
     pf[np].events = POLLIN;
     map[np++] = -1;
     for (i = 0; i < SRV_MAXCONN; i++)
@@ -166,7 +156,7 @@ static void *srv_main(void *arg) {
       }
     if (poll(pf, (nfds_t)np, 20) <= 0) continue;
     if (pf[0].revents & POLLIN) {
-      int fd = accept(s->lfd, NULL, NULL);
+      int fd = accept(s->base.lfd, NULL, NULL);
       if (fd >= 0) {
         struct timeval tv = {2, 0};
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -175,9 +165,7 @@ static void *srv_main(void *arg) {
           close(fd);
         } else {
           s->fds[i] = fd;
-          pthread_mutex_lock(&s->mu);
-          s->accepted++;
-          pthread_mutex_unlock(&s->mu);
+          scripted_server_bump(&s->base, &s->accepted);
         }
       }
     }
@@ -213,60 +201,24 @@ static void *srv_main(void *arg) {
 
 static srv *srv_start(enum srv_mode mode) {
   srv *s = calloc(1, sizeof *s);
-  struct sockaddr_in a;
-  socklen_t al = sizeof a;
-  int one = 1, i;
-  pthread_mutex_init(&s->mu, NULL);
+  int i;
   for (i = 0; i < SRV_MAXCONN; i++) s->fds[i] = -1;
   s->mode = mode;
-  s->lfd = socket(AF_INET, SOCK_STREAM, 0);
-  setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(s->lfd, (struct sockaddr *)&a, sizeof a) < 0 || listen(s->lfd, 128) < 0 ||
-      getsockname(s->lfd, (struct sockaddr *)&a, &al) < 0) {
-    perror("srv_start");
-    exit(2);
-  }
-  s->port = ntohs(a.sin_port);
-  pthread_create(&s->th, NULL, srv_main, s);
+  scripted_server_start(&s->base, 128, srv_main, s);
   return s;
 }
 
-static int srv_get(srv *s, int *field) {
-  int v;
-  pthread_mutex_lock(&s->mu);
-  v = *field;
-  pthread_mutex_unlock(&s->mu);
-  return v;
-}
+static int srv_get(srv *s, int *field) { return scripted_server_get(&s->base, field); }
 
 static void srv_stop(srv *s) {
   int i;
-  pthread_mutex_lock(&s->mu);
-  s->stop = 1;
-  pthread_mutex_unlock(&s->mu);
-  pthread_join(s->th, NULL);
+  scripted_server_stop(&s->base);
   for (i = 0; i < SRV_MAXCONN; i++)
     if (s->fds[i] >= 0) srv_drop(s, i);
-  close(s->lfd);
-  pthread_mutex_destroy(&s->mu);
   free(s);
 }
 
 /* ---------- helpers ---------- */
-
-static double mono(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void count_done(ecs_http_req *r, void *ud) {
-  (void)r;
-  (*(int *)ud)++;
-}
 
 /* A POST to url carrying a fake STS token in the query and a header. */
 static void make_req(ecs_http_req *r, const char *url, int *done_counter) {
@@ -279,16 +231,9 @@ static void make_req(ecs_http_req *r, const char *url, int *done_counter) {
   r->ud = done_counter;
 }
 
-/* Runs the engine until nothing is in flight or limit seconds pass. */
-static void run_all(ecs_http *h, double limit) {
-  double t0 = mono();
-  while (ecs_http_active(h) > 0 && mono() - t0 < limit)
-    if (ecs_http_run(h, 100) < 0) break;
-}
-
 static char *url_for(const srv *s, const char *query) {
   static char u[256];
-  snprintf(u, sizeof u, "http://127.0.0.1:%d/?%s", s->port, query);
+  snprintf(u, sizeof u, "http://127.0.0.1:%d/?%s", s->base.port, query);
   return u;
 }
 
@@ -381,9 +326,9 @@ static void request_is_sent_without_content_type_or_expect(void) {
   make_req(&r, url_for(s, "x=1"), &done);
   CHECK_INT(ecs_http_submit(h, &r), 0);
   run_all(h, 5);
-  pthread_mutex_lock(&s->mu);
+  pthread_mutex_lock(&s->base.mu);
   memcpy(last, s->last, sizeof last);
-  pthread_mutex_unlock(&s->mu);
+  pthread_mutex_unlock(&s->base.mu);
   CHECK(strncmp(last, "POST /?x=1 HTTP/1.1\r\n", 21) == 0);
   CHECK(strcasestr(last, "\r\ncontent-type:") == NULL);
   CHECK(strcasestr(last, "\r\nexpect:") == NULL);
@@ -506,7 +451,7 @@ static void https_to_a_plain_server_is_etls_and_not_retryable(void) {
   ecs_http_req r;
   int done = 0;
   char url[128];
-  snprintf(url, sizeof url, "https://127.0.0.1:%d/?%s", s->port, SECRET_QUERY);
+  snprintf(url, sizeof url, "https://127.0.0.1:%d/?%s", s->base.port, SECRET_QUERY);
   make_req(&r, url, &done);
   CHECK_INT(ecs_http_submit(h, &r), 0);
   run_all(h, 5);
@@ -559,7 +504,7 @@ static void plain_http_to_loopback_names_is_allowed(void) {
   ecs_http_req r;
   int done = 0;
   char url[128];
-  snprintf(url, sizeof url, "http://localhost:%d/", s->port);
+  snprintf(url, sizeof url, "http://localhost:%d/", s->base.port);
   make_req(&r, url, &done);
   CHECK_INT(ecs_http_submit(h, &r), 0);
   run_all(h, 5);
@@ -567,7 +512,7 @@ static void plain_http_to_loopback_names_is_allowed(void) {
    * falls back. What matters: the URL was accepted and answered. */
   CHECK_INT(r.status, 200);
   ecs_http_req_free(&r);
-  snprintf(url, sizeof url, "http://127.1.2.3:%d/", s->port);
+  snprintf(url, sizeof url, "http://127.1.2.3:%d/", s->base.port);
   make_req(&r, url, &done);
   r.connect_timeout_ms = 1000;
   /* 127/8 is loopback: accepted (nobody listens there: refused later) */
@@ -617,7 +562,7 @@ static void client_request_round_trips_through_loopback_server(void) {
   ecs_params_init(&p);
   ecs_error_init(&err);
   ecs_http_req_init(&r);
-  snprintf(ep, sizeof ep, "http://127.0.0.1:%d/", s->port);
+  snprintf(ep, sizeof ep, "http://127.0.0.1:%d/", s->base.port);
   cfg.endpoint = strdup(ep);
   ecs_creds_set(&cr, "testid", "testsecret", NULL, NULL);
   ecs_params_add(&p, "InstanceId", "i-abc");
@@ -630,10 +575,10 @@ static void client_request_round_trips_through_loopback_server(void) {
   CHECK(body != NULL);
   CHECK(body && ecs_json_str(body, "RequestId") &&
         strncmp(ecs_json_str(body, "RequestId"), "R-", 2) == 0);
-  pthread_mutex_lock(&s->mu);
+  pthread_mutex_lock(&s->base.mu);
   memcpy(last, s->last, sizeof last);
-  pthread_mutex_unlock(&s->mu);
-  snprintf(hosthdr, sizeof hosthdr, "\r\nhost: 127.0.0.1:%d\r\n", s->port);
+  pthread_mutex_unlock(&s->base.mu);
+  snprintf(hosthdr, sizeof hosthdr, "\r\nhost: 127.0.0.1:%d\r\n", s->base.port);
   CHECK(strcasestr(last, hosthdr) != NULL);
   CHECK(strncmp(last, "POST /?InstanceId=i-abc&RegionId=cn-hangzhou HTTP/1.1", 53) == 0);
   cJSON_Delete(body);

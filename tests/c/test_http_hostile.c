@@ -4,9 +4,10 @@
  * shut. Every case must end in an error within the client's time limits,
  * with bounded memory and no file descriptor left behind.
  *
- * The server is a thread on raw sockets on 127.0.0.1 that accepts one
- * connection at a time and runs the case's script on it (so a script may
- * block for as long as it likes: it only ever serves that one client). It
+ * The server is a thread on raw sockets on 127.0.0.1 (scripted_server.c)
+ * that accepts one connection at a time and runs the case's script on it
+ * (so a script may block for as long as it likes: it only ever serves that
+ * one client). It
  * stops when asked, and every script checks the stop flag at least every
  * 200 ms. Besides counting connections and requests it counts the bytes it
  * managed to push, which bounds what the client can have buffered.
@@ -14,8 +15,6 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -30,6 +29,7 @@
 
 #include "client.h"
 #include "http.h"
+#include "scripted_server.h"
 #include "testlib.h"
 
 /* ---------- the hostile server ---------- */
@@ -38,38 +38,23 @@ typedef struct hsrv hsrv;
 typedef void (*hsrv_script)(hsrv *s, int fd);
 
 struct hsrv {
-  int lfd, port;
+  scripted_server base;  /* listener, thread, mu (guards the fields below) */
   hsrv_script script;
-  pthread_t th;
-  pthread_mutex_t mu;
-  int stop;
   int accepted;          /* connections accepted */
   int requests;          /* request heads read */
   long long sent;        /* bytes pushed to clients */
   char first_line[512];  /* request line of the last request */
 };
 
-static int hsrv_stopping(hsrv *s) {
-  int v;
-  pthread_mutex_lock(&s->mu);
-  v = s->stop;
-  pthread_mutex_unlock(&s->mu);
-  return v;
-}
+static int hsrv_stopping(hsrv *s) { return scripted_server_stopping(&s->base); }
 
-static int hsrv_get(hsrv *s, const int *field) {
-  int v;
-  pthread_mutex_lock(&s->mu);
-  v = *field;
-  pthread_mutex_unlock(&s->mu);
-  return v;
-}
+static int hsrv_get(hsrv *s, const int *field) { return scripted_server_get(&s->base, field); }
 
 static long long hsrv_sent(hsrv *s) {
   long long v;
-  pthread_mutex_lock(&s->mu);
+  pthread_mutex_lock(&s->base.mu);
   v = s->sent;
-  pthread_mutex_unlock(&s->mu);
+  pthread_mutex_unlock(&s->base.mu);
   return v;
 }
 
@@ -85,9 +70,9 @@ static int hsend(hsrv *s, int fd, const void *p, size_t n) {
     w = send(fd, c, n, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
     if (w <= 0) return -1;
-    pthread_mutex_lock(&s->mu);
+    pthread_mutex_lock(&s->base.mu);
     s->sent += w;
-    pthread_mutex_unlock(&s->mu);
+    pthread_mutex_unlock(&s->base.mu);
     c += w;
     n -= (size_t)w;
   }
@@ -128,10 +113,10 @@ static int read_head(hsrv *s, int fd) {
     buf[n] = '\0';
     if (strstr(buf, "\r\n\r\n")) {
       char *eol = strstr(buf, "\r\n");
-      pthread_mutex_lock(&s->mu);
+      pthread_mutex_lock(&s->base.mu);
       s->requests++;
       snprintf(s->first_line, sizeof s->first_line, "%.*s", (int)(eol - buf), buf);
-      pthread_mutex_unlock(&s->mu);
+      pthread_mutex_unlock(&s->base.mu);
       return 0;
     }
   }
@@ -141,14 +126,12 @@ static int read_head(hsrv *s, int fd) {
 static void *hsrv_main(void *arg) {
   hsrv *s = arg;
   while (!hsrv_stopping(s)) {
-    struct pollfd pf = {s->lfd, POLLIN, 0};
+    struct pollfd pf = {s->base.lfd, POLLIN, 0};
     int fd;
     if (poll(&pf, 1, 20) <= 0) continue;
-    fd = accept(s->lfd, NULL, NULL);
+    fd = accept(s->base.lfd, NULL, NULL);
     if (fd < 0) continue;
-    pthread_mutex_lock(&s->mu);
-    s->accepted++;
-    pthread_mutex_unlock(&s->mu);
+    scripted_server_bump(&s->base, &s->accepted);
     s->script(s, fd);
     if (fd >= 0) close(fd);
   }
@@ -157,33 +140,13 @@ static void *hsrv_main(void *arg) {
 
 static hsrv *hsrv_start(hsrv_script script) {
   hsrv *s = calloc(1, sizeof *s);
-  struct sockaddr_in a;
-  socklen_t al = sizeof a;
-  int one = 1;
-  pthread_mutex_init(&s->mu, NULL);
   s->script = script;
-  s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(s->lfd, (struct sockaddr *)&a, sizeof a) < 0 || listen(s->lfd, 512) < 0 ||
-      getsockname(s->lfd, (struct sockaddr *)&a, &al) < 0) {
-    perror("hsrv_start");
-    exit(2);
-  }
-  s->port = ntohs(a.sin_port);
-  pthread_create(&s->th, NULL, hsrv_main, s);
+  scripted_server_start(&s->base, 512, hsrv_main, s);
   return s;
 }
 
 static void hsrv_stop(hsrv *s) {
-  pthread_mutex_lock(&s->mu);
-  s->stop = 1;
-  pthread_mutex_unlock(&s->mu);
-  pthread_join(s->th, NULL);
-  close(s->lfd);
-  pthread_mutex_destroy(&s->mu);
+  scripted_server_stop(&s->base);
   free(s);
 }
 
@@ -266,7 +229,7 @@ static void redirect(hsrv *s, int fd) {
   snprintf(resp, sizeof resp,
            "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:%d/elsewhere?again=1\r\n"
            "Content-Type: text/html\r\nContent-Length: 22\r\n\r\n<html>Moved</html>\r\n\r\n",
-           s->port);
+           s->base.port);
   if (hsend_str(s, fd, resp) < 0) return;
   while (read_head(s, fd) == 0) /* a follow-up on the same connection counts too */
     hsend_str(s, fd, resp);
@@ -334,30 +297,12 @@ static void proxy_ok(hsrv *s, int fd) {
 
 /* ---------- helpers ---------- */
 
-static double mono(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void count_done(ecs_http_req *r, void *ud) {
-  (void)r;
-  (*(int *)ud)++;
-}
-
 static void make_get(ecs_http_req *r, const char *url, int *done) {
   ecs_http_req_init(r);
   r->method = strdup("GET");
   r->url = strdup(url);
   r->done = count_done;
   r->ud = done;
-}
-
-/* Runs the engine until nothing is in flight or limit seconds pass. */
-static void run_all(ecs_http *h, double limit) {
-  double t0 = mono();
-  while (ecs_http_active(h) > 0 && mono() - t0 < limit)
-    if (ecs_http_run(h, 100) < 0) break;
 }
 
 static int count_fds(void) {
@@ -384,7 +329,7 @@ static double one_get(hsrv *s, ecs_http_req *r, long timeout_ms, const char *sch
   char url[128];
   int done = 0;
   double t0 = mono(), took;
-  snprintf(url, sizeof url, "%s://127.0.0.1:%d/?Action=DescribeRegions", scheme, s->port);
+  snprintf(url, sizeof url, "%s://127.0.0.1:%d/?Action=DescribeRegions", scheme, s->base.port);
   make_get(r, url, &done);
   r->timeout_ms = timeout_ms;
   CHECK_INT(ecs_http_submit(h, r), 0);
@@ -434,7 +379,7 @@ static void hostile_server_stalling_the_tls_handshake_hits_the_connect_timeout(v
   char url[128];
   int done = 0;
   double t0 = mono(), took;
-  snprintf(url, sizeof url, "https://127.0.0.1:%d/", s->port);
+  snprintf(url, sizeof url, "https://127.0.0.1:%d/", s->base.port);
   make_get(&r, url, &done);
   r.connect_timeout_ms = 700; /* covers the TLS handshake */
   r.timeout_ms = 10000;
@@ -488,7 +433,7 @@ static void hostile_server_with_endless_chunked_body_is_cut_at_the_cap(void) {
   ecs_http_req r;
   char url[128];
   int done = 0;
-  snprintf(url, sizeof url, "http://127.0.0.1:%d/", s->port);
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/", s->base.port);
   make_get(&r, url, &done);
   r.max_response = 1 << 20;
   CHECK_INT(ecs_http_submit(h, &r), 0);
@@ -512,7 +457,7 @@ static void hostile_server_redirect_is_not_followed(void) {
   one_get(s, &r, 5000, "http");
   CHECK_INT(r.failed, 0); /* the transport did its job: it got an answer */
   CHECK_INT(r.status, 302);
-  snprintf(want, sizeof want, "http://127.0.0.1:%d/elsewhere?again=1", s->port);
+  snprintf(want, sizeof want, "http://127.0.0.1:%d/elsewhere?again=1", s->base.port);
   CHECK_STR(ecs_params_get(&r.resp_headers, "location"), want);
   /* what a caller sees: an error carrying the 302, not the redirect target */
   ecs_error_init(&err);
@@ -527,9 +472,9 @@ static void hostile_server_redirect_is_not_followed(void) {
     nanosleep(&ts, NULL); /* time for a follow-up that must not come */
   }
   CHECK_INT(hsrv_get(s, &s->requests), 1);
-  pthread_mutex_lock(&s->mu);
+  pthread_mutex_lock(&s->base.mu);
   CHECK(strncmp(s->first_line, "GET /?Action=DescribeRegions ", 29) == 0);
-  pthread_mutex_unlock(&s->mu);
+  pthread_mutex_unlock(&s->base.mu);
   ecs_http_req_free(&r);
   hsrv_stop(s);
 }
@@ -570,7 +515,7 @@ static void hostile_server_connection_storm_fails_every_request_and_leaks_no_fd(
   char url[128];
   int done = 0, i, failed = 0, odd = 0, fds0, fds1, fds2;
   double t0, took;
-  snprintf(url, sizeof url, "http://127.0.0.1:%d/?Action=DescribeRegions", s->port);
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/?Action=DescribeRegions", s->base.port);
   fds0 = count_fds();
   h = ecs_http_new();
   t0 = mono();
@@ -618,7 +563,7 @@ static void insecure_http_lifts_the_refusal_and_honours_a_loopback_proxy(void) {
   char proxy[64];
   int done = 0;
   const char *url = "http://ecs.example.invalid/?Action=DescribeRegions";
-  snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", s->port);
+  snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", s->base.port);
   setenv("http_proxy", proxy, 1);
   unsetenv("no_proxy");
   unsetenv("NO_PROXY");
@@ -636,9 +581,9 @@ static void insecure_http_lifts_the_refusal_and_honours_a_loopback_proxy(void) {
   CHECK_INT(r.failed, 0);
   CHECK_INT(r.status, 200);
   CHECK_INT(hsrv_get(s, &s->accepted), 1);
-  pthread_mutex_lock(&s->mu);
+  pthread_mutex_lock(&s->base.mu);
   CHECK_STR(s->first_line, "GET http://ecs.example.invalid/?Action=DescribeRegions HTTP/1.1");
-  pthread_mutex_unlock(&s->mu);
+  pthread_mutex_unlock(&s->base.mu);
   ecs_http_req_free(&r);
   unsetenv("http_proxy");
   ecs_http_free(h);
