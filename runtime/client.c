@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,13 +115,19 @@ static int parse_endpoint(const char *ep, ecs_buf *out, ecs_buf *host) {
   return 0;
 }
 
-/* "ecsrun/<ver> (<os>; <arch>) libcurl/<ver>[ <extra>]" into ua. 0 or -1. */
-static int user_agent(ecs_buf *ua, const char *extra) {
+/* "ecsrun/<ver> (<os>; <arch>) libcurl/<ver>": the same for the whole
+ * process, so built once (uname and curl_version_info cost more than the
+ * rest of a request's headers). Empty if it did not fit. */
+static char ua_base[512];
+static pthread_once_t ua_once = PTHREAD_ONCE_INIT;
+
+static void ua_init(void) {
   struct utsname u;
   const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
   char os[65];
   size_t i;
   const char *arch = "unknown";
+  int n;
   snprintf(os, sizeof os, "linux");
   if (uname(&u) == 0) {
     for (i = 0; u.sysname[i] && i < sizeof os - 1; i++)
@@ -128,10 +135,16 @@ static int user_agent(ecs_buf *ua, const char *extra) {
     os[i] = '\0';
     arch = u.machine;
   }
-  if (ecs_buf_addf(ua, "ecsrun/%s (%s; %s) libcurl/%s", ECS_VERSION, os, arch,
-                   cv && cv->version ? cv->version : "unknown") < 0)
-    return -1;
-  if (extra && *extra && ecs_buf_addf(ua, " %s", extra) < 0) return -1;
+  n = snprintf(ua_base, sizeof ua_base, "ecsrun/%s (%s; %s) libcurl/%s", ECS_VERSION, os, arch,
+               cv && cv->version ? cv->version : "unknown");
+  if (n < 0 || (size_t)n >= sizeof ua_base) ua_base[0] = '\0';
+}
+
+/* "ecsrun/<ver> (<os>; <arch>) libcurl/<ver>[ <extra>]" into ua. 0 or -1. */
+static int user_agent(ecs_buf *ua, const char *extra) {
+  if (pthread_once(&ua_once, ua_init) != 0 || !ua_base[0]) return -1;
+  if (ecs_buf_adds(ua, ua_base) < 0) return -1;
+  if (extra && *extra && (ecs_buf_addc(ua, ' ') < 0 || ecs_buf_adds(ua, extra) < 0)) return -1;
   return 0;
 }
 
@@ -159,8 +172,6 @@ static int prepare_v3(const ecs_creds *creds, const char *action, const ecs_para
   int rc = -1;
   ecs_buf_init(&url);
   memset(&so, 0, sizeof so);
-  if (ecs_buf_adds(&url, base) < 0 || ecs_buf_adds(&url, "/") < 0) goto out;
-  if (p->n && (ecs_buf_addc(&url, '?') < 0 || ecs_canonical_query(&url, p) < 0)) goto out;
   if (ecs_params_add(h, "host", host) < 0 ||
       ecs_params_add(h, "x-acs-version", ECS_API_VERSION) < 0 ||
       ecs_params_add(h, "x-acs-action", action) < 0 ||
@@ -178,6 +189,11 @@ static int prepare_v3(const ecs_creds *creds, const char *action, const ecs_para
   if (ecs_sign_v3("POST", "/", p, h, NULL, 0, creds->access_key_id,
                   creds->access_key_secret, &so) < 0 ||
       ecs_params_add(h, "authorization", ecs_buf_cstr(&so.authorization)) < 0)
+    goto out;
+  /* the URL's query is the canonical query the signer just built from p */
+  if (ecs_buf_adds(&url, base) < 0 || ecs_buf_addc(&url, '/') < 0) goto out;
+  if (p->n && (ecs_buf_addc(&url, '?') < 0 ||
+               ecs_buf_add(&url, so.canonical_query.data, so.canonical_query.len) < 0))
     goto out;
   if (!(req->url = ecs_buf_steal(&url))) goto out;
   rc = 0;

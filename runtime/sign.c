@@ -44,9 +44,50 @@ static int hmac(mbedtls_md_type_t type, const void *key, size_t keylen, const vo
   return 0;
 }
 
+/* hex(SHA-256("")): the hashed payload of every body-less V3 request. */
+static const char empty_sha256[65] =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/* HMAC-SHA256 (RFC 2104) straight on mbedtls_sha256, without the md
+ * layer's allocations. The key block, pads and contexts are wiped. */
+static int hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
+                       unsigned char mac[32]) {
+  mbedtls_sha256_context ctx;
+  unsigned char k[64], pad[64], inner[32];
+  size_t i;
+  int rc = -1;
+  memset(k, 0, sizeof k);
+  mbedtls_sha256_init(&ctx);
+  if (keylen > sizeof k) {
+    if (mbedtls_sha256_ret(key, keylen, k, 0) != 0) goto done;
+  } else if (keylen) {
+    memcpy(k, key, keylen);
+  }
+  for (i = 0; i < sizeof pad; i++) pad[i] = (unsigned char)(k[i] ^ 0x36);
+  if (mbedtls_sha256_starts_ret(&ctx, 0) != 0 || mbedtls_sha256_update_ret(&ctx, pad, sizeof pad) != 0 ||
+      mbedtls_sha256_update_ret(&ctx, msg, msglen) != 0 || mbedtls_sha256_finish_ret(&ctx, inner) != 0)
+    goto done;
+  for (i = 0; i < sizeof pad; i++) pad[i] = (unsigned char)(k[i] ^ 0x5c);
+  if (mbedtls_sha256_starts_ret(&ctx, 0) != 0 || mbedtls_sha256_update_ret(&ctx, pad, sizeof pad) != 0 ||
+      mbedtls_sha256_update_ret(&ctx, inner, sizeof inner) != 0 ||
+      mbedtls_sha256_finish_ret(&ctx, mac) != 0)
+    goto done;
+  rc = 0;
+done:
+  mbedtls_sha256_free(&ctx); /* zeroizes */
+  wipe(k, sizeof k);
+  wipe(pad, sizeof pad);
+  wipe(inner, sizeof inner);
+  return rc;
+}
+
 int ecs_sha256_hex(const void *data, size_t n, char hex[65]) {
   unsigned char d[32];
-  if (mbedtls_sha256_ret(n ? data : (const void *)"", n, d, 0) != 0) return -1;
+  if (n == 0) {
+    memcpy(hex, empty_sha256, sizeof empty_sha256);
+    return 0;
+  }
+  if (mbedtls_sha256_ret(data, n, d, 0) != 0) return -1;
   to_hex(hex, d, sizeof d);
   return 0;
 }
@@ -155,9 +196,10 @@ static int select_headers(ecs_params *sel, const ecs_params *h) {
   for (i = 0; h && i < h->n && rc == 0; i++) {
     const char *v = h->v[i].value, *end;
     ecs_buf_reset(&name);
-    for (j = 0; h->v[i].name[j] && rc == 0; j++) {
-      char c = h->v[i].name[j];
-      rc = ecs_buf_addc(&name, (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c);
+    rc = ecs_buf_adds(&name, h->v[i].name);
+    for (j = 0; rc == 0 && j < name.len; j++) {
+      char c = name.data[j];
+      if (c >= 'A' && c <= 'Z') name.data[j] = (char)(c - 'A' + 'a');
     }
     if (rc < 0 || !is_signed_header(ecs_buf_cstr(&name))) continue;
     while (is_space(*v)) v++;
@@ -194,7 +236,8 @@ static int build_headers(ecs_sign_v3_out *out, const ecs_params *sel) {
     } else {
       if (out->signed_headers.len) rc = ecs_buf_addc(&out->signed_headers, ';');
       if (rc == 0) rc = ecs_buf_adds(&out->signed_headers, sel->v[i].name);
-      if (rc == 0) rc = ecs_buf_addf(&out->canonical_headers, "%s:", sel->v[i].name);
+      if (rc == 0) rc = ecs_buf_adds(&out->canonical_headers, sel->v[i].name);
+      if (rc == 0) rc = ecs_buf_addc(&out->canonical_headers, ':');
     }
     if (rc == 0) rc = ecs_buf_adds(&out->canonical_headers, sel->v[i].value);
     if (rc == 0) rc = ecs_buf_addc(&out->canonical_headers, '\n');
@@ -233,16 +276,19 @@ int ecs_sign_v3(const char *method, const char *pathname, const ecs_params *quer
       ecs_buf_addc(cr, '\n') < 0 || ecs_buf_adds(cr, out->hashed_payload) < 0)
     goto done;
   if (ecs_sha256_hex(cr->data, cr->len, out->hashed_canonical_request) < 0) goto done;
-  if (ecs_buf_addf(&out->string_to_sign, "ACS3-HMAC-SHA256\n%s",
-                   out->hashed_canonical_request) < 0)
+  if (ecs_buf_adds(&out->string_to_sign, "ACS3-HMAC-SHA256\n") < 0 ||
+      ecs_buf_add(&out->string_to_sign, out->hashed_canonical_request, 64) < 0)
     goto done;
-  if (hmac(MBEDTLS_MD_SHA256, secret, strlen(secret), out->string_to_sign.data,
-           out->string_to_sign.len, mac) < 0)
+  if (hmac_sha256(secret, strlen(secret), out->string_to_sign.data, out->string_to_sign.len,
+                  mac) < 0)
     goto done;
   to_hex(out->signature, mac, sizeof mac);
-  if (ecs_buf_addf(&out->authorization,
-                   "ACS3-HMAC-SHA256 Credential=%s,SignedHeaders=%s,Signature=%s",
-                   access_key_id, ecs_buf_cstr(&out->signed_headers), out->signature) < 0)
+  if (ecs_buf_adds(&out->authorization, "ACS3-HMAC-SHA256 Credential=") < 0 ||
+      ecs_buf_adds(&out->authorization, access_key_id) < 0 ||
+      ecs_buf_adds(&out->authorization, ",SignedHeaders=") < 0 ||
+      ecs_buf_add(&out->authorization, out->signed_headers.data, out->signed_headers.len) < 0 ||
+      ecs_buf_adds(&out->authorization, ",Signature=") < 0 ||
+      ecs_buf_adds(&out->authorization, out->signature) < 0)
     goto done;
   rc = 0;
 done:
