@@ -74,6 +74,38 @@ static void client_bad_body_excerpt_never_quotes_part_of_the_token(void) {
   }
 }
 
+/* fuzz_response (CI run), regress-token-spliced-in-message: a JSON error
+ * whose Message and Code hold the token cut and spliced (and JSON-escaped),
+ * never the whole token, so whole-token redaction left long pieces of it. */
+static void client_api_error_never_quotes_pieces_of_the_token(void) {
+  ecs_http_req req;
+  ecs_error err;
+  cJSON *body = NULL;
+  ecs_buf json;
+  ecs_http_req_init(&req);
+  ecs_error_init(&err);
+  ecs_buf_init(&json);
+  /* token[0..40) + "X" + token[40..) in the message, token[10..60) escaped
+   * in the code, a 30-byte piece in RequestId */
+  ecs_buf_addf(&json, "{\"RequestId\":\"%.30s\",\"Code\":\"Throttling %.20s\\u0071%.29s\","
+                      "\"Message\":\"Bad gateway for /?SecurityToken=%.40sX%s\"}",
+               TOKEN + 5, TOKEN + 10, TOKEN + 31, TOKEN, TOKEN + 40);
+  req.url = strdup("https://ecs.cn-hangzhou.aliyuncs.com/?RegionId=cn-hangzhou");
+  ecs_params_add(&req.headers, "x-acs-security-token", TOKEN);
+  ecs_params_add(&req.resp_headers, "content-type", "application/json");
+  req.status = 400;
+  ecs_buf_add(&req.resp_body, json.data, json.len);
+  CHECK_INT(ecs_client_finish(&req, &body, &err), -1);
+  CHECK(err.message && !has_piece(err.message, TOKEN));
+  CHECK(err.code && !has_piece(err.code, TOKEN));
+  CHECK(err.request_id && !has_piece(err.request_id, TOKEN));
+  CHECK(err.message && strstr(err.message, "Bad gateway for /?SecurityToken="));
+  CHECK_INT(err.status, 400);
+  ecs_buf_free(&json);
+  ecs_error_free(&err);
+  ecs_http_req_free(&req);
+}
+
 /* A token in a content-type longer than the 60 characters quoted. */
 static void client_bad_body_content_type_never_quotes_part_of_the_token(void) {
   ecs_http_req req;
@@ -265,6 +297,8 @@ int main(int argc, char **argv) {
   static const ecs_test_case cases[] = {
       {"client_bad_body_excerpt_never_quotes_part_of_the_token",
        client_bad_body_excerpt_never_quotes_part_of_the_token},
+      {"client_api_error_never_quotes_pieces_of_the_token",
+       client_api_error_never_quotes_pieces_of_the_token},
       {"client_bad_body_content_type_never_quotes_part_of_the_token",
        client_bad_body_content_type_never_quotes_part_of_the_token},
       {"sim_describe_instances_huge_page_number_is_empty",
