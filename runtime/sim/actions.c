@@ -135,11 +135,9 @@ oom:
 static int act_reactivate(ecs_sim *s, sim_req *req, sim_resp *r, int commit) {
   const char *id = param(req, "InstanceId"), *region = param(req, "RegionId");
   const sim_account *acct = &s->f.accounts[req->account];
-  sim_instance *in = NULL;
-  size_t i;
+  sim_instance *in;
   if (!id) return sim_missing(r, "InstanceId");
-  for (i = 0; i < s->f.ninstances; i++)
-    if (strcmp(s->f.instances[i].id, id) == 0) in = &s->f.instances[i];
+  in = sim_instance_find(&s->f, id);
   if (!in || in->account != req->account || (region && strcmp(region, in->region) != 0))
     return sim_fail(r, 404, "InvalidInstanceId.NotFound", NOT_FOUND_MSG);
   refresh(s, in, req->now_ms);
@@ -292,12 +290,26 @@ static int token_read(const ecs_sim *s, const sim_req *req, const char *tok, uns
   return 0;
 }
 
+static int cmp_size(const void *a, const void *b) {
+  size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Sorts and de-duplicates idx[0..n) (instance indices) in place; the new n. */
+static size_t sort_unique(size_t *idx, size_t n) {
+  size_t i, k = 0;
+  qsort(idx, n, sizeof *idx, cmp_size);
+  for (i = 0; i < n; i++)
+    if (k == 0 || idx[k - 1] != idx[i]) idx[k++] = idx[i];
+  return k;
+}
+
 static int act_describe_instances(ecs_sim *s, sim_req *req, sim_resp *r, int commit) {
   const char *region = param(req, "RegionId"), *tok = param(req, "NextToken");
   const char *mr = param(req, "MaxResults");
   di_filter f;
   cJSON *list;
-  size_t i, total = 0, shown = 0;
+  size_t i, total = 0, shown = 0, ncand = 0, cand[100], n;
   unsigned offset = 0;
   long size = 10, page = 1;
   int token_mode = tok || mr, rc = -1;
@@ -329,8 +341,19 @@ static int act_describe_instances(ecs_sim *s, sim_req *req, sim_resp *r, int com
     sim_oom(r);
     goto done;
   }
-  for (i = 0; i < s->f.ninstances; i++) {
-    sim_instance *in = &s->f.instances[i];
+  if (f.ids) {
+    /* InstanceIds (at most 100): only those instances, in fleet order, as
+     * the scan over the whole fleet would meet them */
+    const cJSON *e;
+    cJSON_ArrayForEach(e, f.ids) {
+      size_t k = sim_instance_index(&s->f, e->valuestring);
+      if (k != (size_t)-1 && ncand < sizeof cand / sizeof cand[0]) cand[ncand++] = k;
+    }
+    ncand = sort_unique(cand, ncand);
+  }
+  n = f.ids ? ncand : s->f.ninstances;
+  for (i = 0; i < n; i++) {
+    sim_instance *in = &s->f.instances[f.ids ? cand[i] : i];
     cJSON *o;
     if (in->account != req->account || strcmp(in->region, region) != 0) continue;
     refresh(s, in, req->now_ms);
@@ -360,7 +383,7 @@ done:
 static int act_describe_status(ecs_sim *s, sim_req *req, sim_resp *r, int commit) {
   const char *region = param(req, "RegionId"), *zone = param(req, "ZoneId");
   cJSON *list;
-  size_t i, j, total = 0, shown = 0, nids = 0, skip;
+  size_t i, j, total = 0, shown = 0, nids = 0, skip, ncand = 0, cand[100], n;
   long page = 1, size = 10;
   (void)commit;
   if (!region) return sim_missing(r, "RegionId");
@@ -378,17 +401,21 @@ static int act_describe_status(ecs_sim *s, sim_req *req, sim_resp *r, int commit
   if (!(r->body = cJSON_CreateObject()) ||
       !(list = put_list(r->body, "InstanceStatuses", "InstanceStatus")))
     return sim_oom(r);
-  for (i = 0; i < s->f.ninstances; i++) {
-    sim_instance *in = &s->f.instances[i];
+  if (nids) {
+    /* InstanceId.N (at most 100): only those instances, in fleet order */
+    for (j = 0; j < req->params.n; j++)
+      if (strncmp(req->params.v[j].name, "InstanceId.", 11) == 0) {
+        size_t k = sim_instance_index(&s->f, req->params.v[j].value);
+        if (k != (size_t)-1 && ncand < sizeof cand / sizeof cand[0]) cand[ncand++] = k;
+      }
+    ncand = sort_unique(cand, ncand);
+  }
+  n = nids ? ncand : s->f.ninstances;
+  for (i = 0; i < n; i++) {
+    sim_instance *in = &s->f.instances[nids ? cand[i] : i];
     cJSON *o;
-    int hit = nids == 0;
     if (in->account != req->account || strcmp(in->region, region) != 0) continue;
     if (zone && strcmp(zone, in->zone) != 0) continue;
-    for (j = 0; !hit && j < req->params.n; j++)
-      if (strncmp(req->params.v[j].name, "InstanceId.", 11) == 0 &&
-          strcmp(req->params.v[j].value, in->id) == 0)
-        hit = 1;
-    if (!hit) continue;
     refresh(s, in, req->now_ms);
     if (total++ < skip || shown >= (size_t)size) continue;
     shown++;
@@ -504,15 +531,7 @@ void sim_windows_free(ecs_sim *s) {
 /* The first fault for this action (and InstanceId, when it names one) that
  * has times left. */
 static sim_fault *match_fault(ecs_sim *s, const sim_req *req) {
-  const char *id = param(req, "InstanceId");
-  size_t i;
-  for (i = 0; i < s->f.nfaults; i++) {
-    sim_fault *ft = &s->f.faults[i];
-    if (ft->times == 0 || strcmp(ft->action, req->action) != 0) continue;
-    if (ft->instance_id && (!id || strcmp(ft->instance_id, id) != 0)) continue;
-    return ft;
-  }
-  return NULL;
+  return sim_fault_first(&s->f, req->action, param(req, "InstanceId"));
 }
 
 /* Status and message for an injected error code. */
@@ -668,16 +687,26 @@ static cJSON *log_entry_json(const sim_logent *e) {
   return o;
 }
 
-char *sim_requests_json(ecs_sim *s) {
+char *sim_requests_json(ecs_sim *s) { return sim_requests_json_since(s, 0); }
+
+char *sim_requests_json_since(ecs_sim *s, unsigned long long since) {
   cJSON *arr = cJSON_CreateArray();
   char *out = NULL;
-  size_t i;
+  size_t i, lo, hi;
   if (!arr) return NULL;
   if (pthread_mutex_lock(&s->mu) != 0) {
     cJSON_Delete(arr);
     return NULL;
   }
-  for (i = 0; i < s->log_n; i++) {
+  /* the log is in seq order: find the first entry with seq > since */
+  lo = 0;
+  hi = s->log_n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (s->log[(s->log_head + mid) % s->log_n].seq <= since) lo = mid + 1;
+    else hi = mid;
+  }
+  for (i = lo; i < s->log_n; i++) {
     cJSON *o = log_entry_json(&s->log[(s->log_head + i) % (s->log_n ? s->log_n : 1)]);
     if (!o || !cJSON_AddItemToArray(arr, o)) {
       cJSON_Delete(o);

@@ -21,6 +21,98 @@ const char *const sim_lock_names[SIM_NLOCKS] = {"financial", "security", "Recycl
 const char *const sim_actions[] = {"ReActivateInstances", "DescribeInstances",
                                    "DescribeInstanceStatus", "DescribeRegions", NULL};
 
+/* ---- indexes ---- */
+
+static uint64_t hash_str(uint64_t h, const char *s) {
+  while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+  return h;
+}
+static uint64_t id_hash(const char *id) { return hash_str(1469598103934665603ULL, id); }
+static uint64_t fault_hash(const char *action, const char *id) {
+  uint64_t h = hash_str(1469598103934665603ULL, action);
+  h = (h ^ (id ? 0x01 : 0x02)) * 1099511628211ULL; /* "any" differs from every id */
+  return id ? hash_str(h, id) : h;
+}
+
+/* A table of at least 2 n slots (power of two); NULL on OOM. */
+static size_t *tab_new(size_t n, size_t *mask) {
+  size_t cap = 16;
+  while (cap < 2 * n) cap *= 2;
+  *mask = cap - 1;
+  return calloc(cap, sizeof(size_t));
+}
+
+size_t sim_instance_index(const sim_fleet *f, const char *id) {
+  size_t i;
+  if (!f->inst_tab || !id) return (size_t)-1;
+  for (i = (size_t)id_hash(id) & f->inst_mask; f->inst_tab[i]; i = (i + 1) & f->inst_mask)
+    if (strcmp(f->instances[f->inst_tab[i] - 1].id, id) == 0) return f->inst_tab[i] - 1;
+  return (size_t)-1;
+}
+
+sim_instance *sim_instance_find(const sim_fleet *f, const char *id) {
+  size_t i = sim_instance_index(f, id);
+  return i == (size_t)-1 ? NULL : &f->instances[i];
+}
+
+static int same_id(const char *a, const char *b) {
+  return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static sim_fault_list *fault_list(const sim_fleet *f, const char *action, const char *id) {
+  size_t i;
+  if (!f->fault_tab) return NULL;
+  for (i = (size_t)fault_hash(action, id) & f->fault_mask; f->fault_tab[i];
+       i = (i + 1) & f->fault_mask) {
+    sim_fault_list *l = &f->fault_lists[f->fault_tab[i] - 1];
+    if (strcmp(l->action, action) == 0 && same_id(l->instance_id, id)) return l;
+  }
+  return NULL;
+}
+
+/* The first fault of l with times left (NULL if none); skips spent ones for good. */
+static sim_fault *fault_list_first(sim_fleet *f, sim_fault_list *l) {
+  if (!l) return NULL;
+  while (l->head < l->n && f->faults[l->idx[l->head]].times == 0) l->head++;
+  return l->head < l->n ? &f->faults[l->idx[l->head]] : NULL;
+}
+
+sim_fault *sim_fault_first(sim_fleet *f, const char *action, const char *id) {
+  sim_fault *any, *mine;
+  if (!action || !f->fault_tab) return NULL;
+  any = fault_list_first(f, fault_list(f, action, NULL));
+  mine = id ? fault_list_first(f, fault_list(f, action, id)) : NULL;
+  if (!any) return mine;
+  if (!mine) return any;
+  return mine < any ? mine : any; /* the earlier in file order */
+}
+
+/* Groups the loaded faults by (action, instance_id). 0 or -1 (OOM). */
+static int index_faults(sim_fleet *f) {
+  size_t i, j;
+  if (!f->nfaults) return 0;
+  if (!(f->fault_lists = calloc(f->nfaults, sizeof *f->fault_lists)) ||
+      !(f->fault_tab = tab_new(f->nfaults, &f->fault_mask)))
+    return -1;
+  for (i = 0; i < f->nfaults; i++) {
+    const sim_fault *ft = &f->faults[i];
+    sim_fault_list *l = fault_list(f, ft->action, ft->instance_id);
+    size_t *nidx;
+    if (!l) {
+      l = &f->fault_lists[f->nfault_lists++];
+      l->action = ft->action;
+      l->instance_id = ft->instance_id;
+      for (j = (size_t)fault_hash(ft->action, ft->instance_id) & f->fault_mask; f->fault_tab[j];
+           j = (j + 1) & f->fault_mask) {}
+      f->fault_tab[j] = f->nfault_lists;
+    }
+    if (!(nidx = realloc(l->idx, (l->n + 1) * sizeof *nidx))) return -1;
+    l->idx = nidx;
+    l->idx[l->n++] = i;
+  }
+  return 0;
+}
+
 int sim_action_known(const char *action) {
   int i;
   for (i = 0; action && sim_actions[i]; i++)
@@ -163,6 +255,10 @@ void sim_fleet_free(sim_fleet *f) {
   free(f->instances);
   free(f->throttle);
   free(f->faults);
+  for (i = 0; i < f->nfault_lists; i++) free(f->fault_lists[i].idx);
+  free(f->fault_lists);
+  free(f->fault_tab);
+  free(f->inst_tab);
   memset(f, 0, sizeof *f);
 }
 
@@ -364,16 +460,19 @@ static int load_instances(sim_fleet *f, const cJSON *arr, char *err, size_t errl
   n = (size_t)cJSON_GetArraySize(arr);
   if (n && !(f->instances = calloc(n, sizeof *f->instances)))
     return bad(err, errlen, "instances", "out of memory");
+  if (!(f->inst_tab = tab_new(n, &f->inst_mask)))
+    return bad(err, errlen, "instances", "out of memory");
   cJSON_ArrayForEach(o, arr) {
     sim_instance *in = &f->instances[i];
     snprintf(p, sizeof p, "instances[%zu]", i);
     f->ninstances = ++i;
     if (load_instance(f, in, o, p, err, errlen) < 0) return -1;
-    for (j = 0; j + 1 < i; j++)
-      if (strcmp(f->instances[j].id, in->id) == 0) {
-        strncat(p, ".InstanceId", sizeof p - strlen(p) - 1);
-        return bad(err, errlen, p, "duplicate InstanceId %s (also instances[%zu])", in->id, j);
-      }
+    if ((j = sim_instance_index(f, in->id)) != (size_t)-1) {
+      strncat(p, ".InstanceId", sizeof p - strlen(p) - 1);
+      return bad(err, errlen, p, "duplicate InstanceId %s (also instances[%zu])", in->id, j);
+    }
+    for (j = (size_t)id_hash(in->id) & f->inst_mask; f->inst_tab[j]; j = (j + 1) & f->inst_mask) {}
+    f->inst_tab[j] = i; /* index + 1 */
   }
   return 0;
 }
@@ -641,6 +740,7 @@ int sim_fleet_load(sim_fleet *f, const char *json, size_t n, char *err, size_t e
       load_throttle(f, cJSON_GetObjectItemCaseSensitive(root, "throttle"), err, errlen) < 0 ||
       load_instances(f, cJSON_GetObjectItemCaseSensitive(root, "instances"), err, errlen) < 0 ||
       load_faults(f, cJSON_GetObjectItemCaseSensitive(root, "faults"), err, errlen) < 0 ||
+      (index_faults(f) < 0 && bad(err, errlen, "faults", "out of memory") < 0) ||
       load_roles(f, cJSON_GetObjectItemCaseSensitive(root, "roles"),
                  cJSON_GetObjectItemCaseSensitive(root, "metadata"), err, errlen) < 0)
     goto done;

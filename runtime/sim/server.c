@@ -267,13 +267,32 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
   return ecs_params_add(cls, key, value ? value : "") == 0 ? MHD_YES : MHD_NO;
 }
 
+/* ?since=SEQ of /_sim/requests: a decimal number (absent: 0, everything).
+ * 0 or -1 when malformed. */
+static int parse_since(const ecs_params *query, unsigned long long *since) {
+  const char *v = ecs_params_get(query, "since");
+  char *end;
+  *since = 0;
+  if (!v) return 0;
+  if (*v < '0' || *v > '9') return -1;
+  errno = 0;
+  *since = strtoull(v, &end, 10);
+  return (*end || errno == ERANGE) ? -1 : 0;
+}
+
 static enum MHD_Result serve_sim_endpoint(ecs_sim *s, struct MHD_Connection *c, const char *path,
-                                          const char *method) {
+                                          const char *method, const ecs_params *query) {
   char *doc = NULL;
+  unsigned long long since;
   if (strcmp(method, "GET") == 0 && strcmp(path, "/_sim/state") == 0) doc = sim_state_json(s);
-  else if (strcmp(method, "GET") == 0 && strcmp(path, "/_sim/requests") == 0)
-    doc = sim_requests_json(s);
-  else
+  else if (strcmp(method, "GET") == 0 && strcmp(path, "/_sim/requests") == 0) {
+    if (parse_since(query, &since) < 0)
+      return send_text(c, 400,
+                       "{\"Code\":\"InvalidParameter\",\"Message\":\"since must be a "
+                       "sequence number (a non-negative integer)\"}",
+                       "application/json", NULL);
+    doc = sim_requests_json_since(s, since);
+  } else
     return send_text(c, 404, "{\"Code\":\"NotFound\",\"Message\":\"unknown simulator endpoint\"}",
                      "application/json", NULL);
   if (!doc) return send_text(c, 500, "{\"Code\":\"InternalError\"}", "application/json", NULL);
@@ -304,7 +323,7 @@ static enum MHD_Result serve(ecs_sim *s, struct MHD_Connection *c, conn_req *cr,
   if (sim_handle(s, &in, &x) < 0) {
     ret = MHD_NO;
   } else if (x.kind == SIM_X_SIM_DOC) {
-    ret = serve_sim_endpoint(s, c, x.req.path, method);
+    ret = serve_sim_endpoint(s, c, x.req.path, method, &x.req.query);
   } else if (x.kind == SIM_X_IMDS) {
     char *body = x.imds_body;
     x.imds_body = NULL; /* send_body takes it */

@@ -75,6 +75,15 @@ typedef struct sim_fault {
   int apply;
 } sim_fault;
 
+/* The faults of one (action, instance_id) pair, as indices into
+ * sim_fleet.faults in file order; faults before `head` have no times left
+ * (times only ever count down to 0, so they never match again). */
+typedef struct sim_fault_list {
+  const char *action, *instance_id; /* point into the faults; instance_id NULL: any */
+  size_t *idx;
+  size_t n, head;
+} sim_fault_list;
+
 /* A RAM role the simulated STS and metadata service hand out keys for
  * (iam.c). Issued keys act on `account`'s instances. */
 typedef struct sim_role {
@@ -102,11 +111,26 @@ typedef struct sim_fleet {
   size_t nroles;
   int md_require_token; /* metadata: reads need an IMDSv2 token */
   int md_token_api;     /* metadata: PUT /latest/api/token exists (default 1) */
+  /* indexes built by sim_fleet_load (open addressing, mask + 1 slots, a
+   * slot holds index + 1, 0 is empty): InstanceId -> instances[], and
+   * (action, instance_id) -> fault_lists[] */
+  size_t *inst_tab, inst_mask;
+  sim_fault_list *fault_lists;
+  size_t nfault_lists;
+  size_t *fault_tab, fault_mask;
 } sim_fleet;
 
 /* Parses and validates a fleet. 0, or -1 with err = "path.to.field: problem". */
 int sim_fleet_load(sim_fleet *f, const char *json, size_t n, char *err, size_t errlen);
 void sim_fleet_free(sim_fleet *f);
+/* The instance with this InstanceId, or NULL (O(1): the fleet's index). */
+sim_instance *sim_instance_find(const sim_fleet *f, const char *id);
+/* The index of that instance in f->instances, or (size_t)-1. */
+size_t sim_instance_index(const sim_fleet *f, const char *id);
+/* The first fault, in file order, for action that has times left and names
+ * no instance or instance_id id (id NULL: only the former). NULL if none.
+ * Under ecs_sim.mu (it moves the lists' heads past spent faults). */
+sim_fault *sim_fault_first(sim_fleet *f, const char *action, const char *id);
 /* The actions the simulator implements (NULL-terminated). */
 extern const char *const sim_actions[];
 int sim_action_known(const char *action);
@@ -264,6 +288,8 @@ void sim_log_request(ecs_sim *s, const sim_req *req, const sim_resp *r);
 /* JSON text of /_sim/state and /_sim/requests (heap; NULL when out of memory). */
 char *sim_state_json(ecs_sim *s);
 char *sim_requests_json(ecs_sim *s);
+/* Only the entries with seq > since (since 0: all of them). */
+char *sim_requests_json_since(ecs_sim *s, unsigned long long since);
 void sim_windows_free(ecs_sim *s);
 
 /* util.c */
