@@ -144,6 +144,15 @@ void ecs_params_free(ecs_params *p) {
   ecs_params_init(p);
 }
 
+void ecs_params_wipe(ecs_params *p) {
+  size_t i;
+  for (i = 0; i < p->n; i++) {
+    ecs_free_secret(p->v[i].value);
+    p->v[i].value = NULL;
+  }
+  ecs_params_free(p);
+}
+
 static char *dupn(const char *s, size_t n) {
   char *d = malloc(n + 1);
   if (!d) return NULL;

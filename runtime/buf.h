@@ -66,6 +66,9 @@ const char *ecs_params_geti(const ecs_params *p, const char *name);
 void ecs_params_del(ecs_params *p, const char *name);
 /* Stable sort by name in byte order. */
 void ecs_params_sort(ecs_params *p);
+/* Frees p after wiping every value with zeros (lists that may hold secrets:
+ * SecurityToken parameters, STS form bodies, auth headers). */
+void ecs_params_wipe(ecs_params *p);
 /* Deep copy. 0 or -1 (dst is left empty on failure). */
 int ecs_params_copy(ecs_params *dst, const ecs_params *src);
 

@@ -203,15 +203,6 @@ out:
   return rc;
 }
 
-/* Frees p, wiping every value first. */
-static void params_wipe(ecs_params *p) {
-  size_t i;
-  for (i = 0; i < p->n; i++) {
-    ecs_free_secret(p->v[i].value);
-    p->v[i].value = NULL;
-  }
-  ecs_params_free(p);
-}
 
 /* Fills req for signature V1: every parameter (common ones included) in the
  * query of a POST with an empty body, Signature last. Returns 0 or -1. */
@@ -257,7 +248,7 @@ static int prepare_v1(const ecs_creds *creds, const char *action, const ecs_para
 out:
   ecs_buf_wipe(&url); /* may hold SecurityToken */
   ecs_sign_v1_out_free(&so);
-  params_wipe(&p); /* held SecurityToken */
+  ecs_params_wipe(&p); /* held SecurityToken */
   return rc;
 }
 

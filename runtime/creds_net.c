@@ -227,15 +227,6 @@ static int sts_params(const ecs_src *s, const ecs_creds *src, ecs_params *q, ecs
   return rc ? -1 : 0;
 }
 
-/* Wipes and frees a parameter list that may hold secrets. */
-static void params_wipe(ecs_params *p) {
-  size_t i;
-  for (i = 0; i < p->n; i++) {
-    ecs_free_secret(p->v[i].value);
-    p->v[i].value = NULL;
-  }
-  ecs_params_free(p);
-}
 
 /* The URL (query signed when src) and form body of the STS request. */
 static int sts_request(const ecs_src *s, const ecs_creds *src, ecs_buf *url, ecs_buf *body,
@@ -267,9 +258,9 @@ oom:
   ecs_buf_adds(why, "out of memory");
 done:
   ecs_sign_v1_out_free(&so);
-  params_wipe(&q);
-  params_wipe(&f);
-  params_wipe(&all);
+  ecs_params_wipe(&q);
+  ecs_params_wipe(&f);
+  ecs_params_wipe(&all);
   return rc;
 }
 
@@ -356,7 +347,7 @@ static int imds_get(const char *base, const char *path, const char *token, long 
   }
   rc = ecs_creds_http("GET", ecs_buf_cstr(&url), &h, NULL, 1000, 2000, 1, status, resp, why);
   ecs_buf_free(&url);
-  params_wipe(&h);
+  ecs_params_wipe(&h);
   return rc;
 }
 

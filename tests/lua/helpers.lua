@@ -131,6 +131,19 @@ function H.ecsrun_run(args, env, opts)
   return H.run(H.ecsrun_cmd(args, env), opts)
 end
 
+-- Complete JSON lines of an audit file, and the count of broken ones (a
+-- line cut short by a crash).
+function H.audit_lines(path)
+  local t, partial = {}, 0
+  for l in (H.read(path) or ""):gmatch("[^\n]*\n?") do
+    if l ~= "" then
+      local ok, rec = pcall(ecs.json.decode, (l:gsub("\n$", "")))
+      if ok and l:sub(-1) == "\n" then t[#t + 1] = rec else partial = partial + 1 end
+    end
+  end
+  return t, partial
+end
+
 -- Instances of a /_sim/state document, by id.
 function H.by_id(state)
   local t = {}

@@ -46,17 +46,7 @@ end
 -- The fault layout of tests/load/gen_fleet.lua, by instance index.
 local function has_apply_reset(i) return i % 50 == 3 end
 
--- Complete JSON lines of an audit file (and the count of broken ones).
-local function audit_lines(path)
-  local t, partial = {}, 0
-  for l in (H.read(path) or ""):gmatch("[^\n]*\n?") do
-    if l ~= "" then
-      local ok, rec = pcall(ecs.json.decode, (l:gsub("\n$", "")))
-      if ok and l:sub(-1) == "\n" then t[#t + 1] = rec else partial = partial + 1 end
-    end
-  end
-  return t, partial
-end
+local audit_lines = H.audit_lines
 
 -- The simulator keeps the last 50,000 requests: fetch the log while the run
 -- goes on and merge by seq, so that nothing scrolls away unseen (checked:

@@ -49,16 +49,7 @@ describe("--dry-run", function()
 end)
 
 describe("--audit", function()
-  local function lines(path)
-    local t, partial = {}, 0
-    for l in (H.read(path) or ""):gmatch("[^\n]*\n?") do
-      if l ~= "" then
-        local ok, rec = pcall(ecs.json.decode, (l:gsub("\n$", "")))
-        if ok and l:sub(-1) == "\n" then t[#t + 1] = rec else partial = partial + 1 end
-      end
-    end
-    return t, partial
-  end
+  local lines = H.audit_lines
 
   it("records intent and outcome of every mutating call, and never a secret", function()
     local sim = H.sim_process(H.read(demo))
