@@ -195,6 +195,20 @@ describe("errors reaching a script run by ecsrun against ecs-sim", function()
   end)
 end)
 
+describe("the README", function()
+  it("has a playbook example that works as written", function()
+    local readme = assert(H.read(H.src .. "/README.md"))
+    local code = readme:match("## A playbook\n\n```lua\n(.-)```")
+    assert.is_string(code)
+    local path = H.write(H.tmpname(".lua"), code)
+    local out, rc, err = H.ecsrun_run("--region cn-hangzhou --simulate " .. H.src .. "/scripts/fleets/demo.json " .. path,
+                                      nil, { split = true })
+    assert.are.equal(0, rc, err)
+    assert.matches("INFO reactivated id=i%-demo0001 request_id=", err)
+    assert.matches("INFO skipped id=i%-demo0003 why=\"locked for security reasons\"", err)
+  end)
+end)
+
 describe("the demo playbook", function()
   local demo = H.src .. "/scripts/fleets/demo.json"
   local script = H.src .. "/scripts/reactivate_expired.lua"
