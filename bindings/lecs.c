@@ -983,7 +983,8 @@ static int lecs_poll(lua_State *L) {
     struct timespec ts;
     ts.tv_sec = (time_t)t;
     ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
+    nanosleep(&ts, NULL); /* a signal cuts it short: the caller loops, and
+                             a SIGINT hook gets to run */
   }
   while (x->done_head) {
     lecs_call *c = x->done_head;

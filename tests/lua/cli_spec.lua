@@ -101,9 +101,11 @@ describe("ecsrun", function()
 
   it("stops on Ctrl-C with 'interrupted!' like lua, even while waiting", function()
     local cmd = H.ecsrun_cmd([[-e 'ecs.spawn(ecs.sleep, 30) ecs.sleep(30)']])
+    local t0 = ecs.now()
     local out, rc = H.run(("(%s & pid=$!; sleep 0.5; kill -INT $pid; wait $pid)"):format(cmd))
     assert.are.equal(1, rc)
     assert.matches("interrupted!", out)
+    assert.is_true(ecs.now() - t0 < 10, "the 30 s sleep was not interrupted")
   end)
 
   it("logs every call with -v, and never a secret", function()
