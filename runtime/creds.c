@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <pwd.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,9 +182,32 @@ char *ecs_creds_sts_endpoint(const char *configured, const char *region) {
   return ecs_buf_steal(&b);
 }
 
+/* Paths already warned about in this process (a refresh re-reads the file;
+ * one warning is enough). Bounded: past the last slot, warnings repeat. */
+static char *warned[16];
+static pthread_mutex_t warned_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int warn_once(const char *path) {
+  size_t i;
+  int first = 1;
+  pthread_mutex_lock(&warned_mu);
+  for (i = 0; i < sizeof warned / sizeof warned[0]; i++) {
+    if (!warned[i]) {
+      warned[i] = strdup(path);
+      break;
+    }
+    if (strcmp(warned[i], path) == 0) {
+      first = 0;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&warned_mu);
+  return first;
+}
+
 void ecs_creds_check_mode(const char *path) {
   struct stat st;
-  if (stat(path, &st) == 0 && (st.st_mode & 077))
+  if (stat(path, &st) == 0 && (st.st_mode & 077) && warn_once(path))
     fprintf(stderr,
             "ecsrun: warning: credentials file %s is readable by group or others "
             "(mode %03o); run: chmod 600 %s\n",

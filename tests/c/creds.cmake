@@ -21,7 +21,8 @@ foreach(t
     imds_v2_v1_fallback_and_unknown_role
     chain_is_sticky_and_refreshes_once_when_stale
     chain_failure_lists_each_provider_and_is_remembered
-    fleet_roles_and_metadata_are_validated)
+    fleet_roles_and_metadata_are_validated
+    readable_credentials_file_is_warned_about_once)
   add_test(NAME ${t} COMMAND test_creds ${t})
   set_tests_properties(${t} PROPERTIES TIMEOUT 60)
 endforeach()

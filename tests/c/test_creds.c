@@ -3,6 +3,7 @@
  * providers (STS, metadata, URI) against an in-process ecs-sim. Each case
  * clears every variable the chain reads, then sets what it needs.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +208,46 @@ static ecs_src *cli_load(const char *json, const char *profile, char **region, e
   ecs_buf_reset(why);
   if (ecs_cli_profile_load(path, profile, &s, region, why) != 0) return NULL;
   return s;
+}
+
+/* A credentials file others can read gets one warning per process, however
+ * often it is read (a refresh re-reads it), and a private one gets none. */
+static void readable_credentials_file_is_warned_about_once(void) {
+  char out[512], pub[512];
+  int saved = dup(2), fd;
+  FILE *f;
+  size_t n;
+  char text[4096];
+  snprintf(out, sizeof out, "%s/stderr.txt", g_home);
+  snprintf(pub, sizeof pub, "%s/readable-credentials", g_home);
+  f = fopen(pub, "w");
+  CHECK(f != NULL);
+  if (!f) return;
+  fputs("[default]\n", f);
+  fclose(f);
+  chmod(pub, 0644);
+  fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  CHECK(fd >= 0);
+  fflush(stderr);
+  dup2(fd, 2);
+  ecs_creds_check_mode(pub);
+  ecs_creds_check_mode(pub);
+  ecs_creds_check_mode(put_file(".alibabacloud/credentials", "[default]\n")); /* 0600 */
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  close(fd);
+  f = fopen(out, "r");
+  n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+  if (f) fclose(f);
+  text[n] = '\0';
+  CHECK(strstr(text, "readable by group or others") != NULL);
+  {
+    const char *first = strstr(text, "warning:");
+    CHECK(first && !strstr(first + 1, "warning:")); /* exactly one */
+  }
+  unlink(pub);
+  unlink(out);
 }
 
 static void expiration_times_parse_in_the_sdk_formats_only(void) {
@@ -608,6 +649,7 @@ static void fleet_roles_and_metadata_are_validated(void) {
 
 static const ecs_test_case cases[] = {
   {"env_with_key_pair_gives_env_credentials", env_with_key_pair_gives_env_credentials},
+  {"readable_credentials_file_is_warned_about_once", readable_credentials_file_is_warned_about_once},
   {"env_aliases_of_the_aliyun_cli_are_honoured_in_order",
    env_aliases_of_the_aliyun_cli_are_honoured_in_order},
   {"absent_env_returns_one_and_default_fails_with_ecreds",
