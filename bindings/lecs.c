@@ -870,22 +870,24 @@ static int lecs_call_api(lua_State *L) {
   const char *region = luaL_optstring(L, 4, NULL);
   lua_Integer attempt = luaL_optinteger(L, 5, 0);
   lecs_call *c;
+  cJSON *j = NULL;
+  const char *iid;
   double qps, wait = 0;
   if (!*action) luaL_argerror(L, 2, "action must not be empty");
-  if (!lua_isnoneornil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
-  c = call_new(L, x); /* owned by the context: a raise leaks nothing */
-  c->attempt = attempt > 0 && attempt < 1000000 ? (int)attempt : 0;
   if (!lua_isnoneornil(L, 3)) {
-    cJSON *j = lecs_to_json(L, 3, "bad argument #3 to 'call'");
-    if (ecs_flatten(&c->params, NULL, j) < 0) return luaL_error(L, "out of memory");
-    lua_pop(L, 1);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    /* may raise on a bad value: done before the call exists (the tree is
+     * owned by a box on the stack) */
+    j = lecs_to_json(L, 3, "bad argument #3 to 'call'");
   }
-  if (!(c->action = strdup(action)) || (region && !(c->region = strdup(region))) ||
-      effective_config(&c->cfg, cl, d) < 0)
+  c = call_new(L, x);
+  c->attempt = attempt > 0 && attempt < 1000000 ? (int)attempt : 0;
+  if ((j && ecs_flatten(&c->params, NULL, j) < 0) || !(c->action = strdup(action)) ||
+      (region && !(c->region = strdup(region))) || effective_config(&c->cfg, cl, d) < 0 ||
+      ((iid = ecs_params_get(&c->params, "InstanceId")) && !(c->instance_id = strdup(iid)))) {
+    call_unlink(c);
+    call_free(c);
     return luaL_error(L, "out of memory");
-  {
-    const char *iid = ecs_params_get(&c->params, "InstanceId");
-    if (iid && !(c->instance_id = strdup(iid))) return luaL_error(L, "out of memory");
   }
   c->dry_run = x->dry_run && ecs_action_is_mutating(action);
   if (!c->dry_run && call_creds(x, c, cl, d) < 0) {
@@ -900,7 +902,11 @@ static int lecs_call_api(lua_State *L) {
     if (!r) r = c->cfg.region ? c->cfg.region : "";
     snprintf(key, sizeof key, "%s\n%s\n%s", c->creds.access_key_id, r, action);
     wait = limiter_reserve(x, key, qps, mono_now(), &oom);
-    if (oom) return luaL_error(L, "out of memory");
+    if (oom) {
+      call_unlink(c);
+      call_free(c);
+      return luaL_error(L, "out of memory");
+    }
   }
   if (in_task(L)) {
     if (wait > 0) {

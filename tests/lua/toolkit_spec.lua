@@ -84,6 +84,23 @@ describe("concurrency", function()
     assert.are.same({ true, 6 }, { ecs.join(t) })
   end)
 
+  it("keeps no memory for calls that raised on their arguments", function()
+    local function rss_kib()
+      local f = io.open("/proc/self/status")
+      local kb = f and f:read("a"):match("VmRSS:%s*(%d+)")
+      if f then f:close() end
+      return tonumber(kb)
+    end
+    local bad = { Tag = { { Key = print } } }
+    for _ = 1, 2000 do pcall(ecs.call, "DescribeInstances", bad) end
+    collectgarbage()
+    local before = rss_kib()
+    for _ = 1, 40000 do pcall(ecs.call, "DescribeInstances", bad) end
+    collectgarbage()
+    local grown = rss_kib() - before
+    assert.is_true(grown < 8 * 1024, ("RSS grew by %d KiB over 40,000 raising calls"):format(grown))
+  end)
+
   it("raises on misuse, naming the argument", function()
     assert.has_error(function() ecs.parallel(5, print) end, "bad argument #1 to 'parallel' (table expected, got number)")
     assert.has_error(function() ecs.parallel({}, 5) end, "bad argument #2 to 'parallel' (function expected, got number)")
