@@ -158,6 +158,11 @@ static int copy_settings(const ecs_client_config *cfg, ecs_http_req *req) {
   return dup_opt(&req->ca_file, cfg->ca_file);
 }
 
+/* The x-acs-credentials-provider value for creds, as the SDK names it. */
+static const char *provider_name(const ecs_creds *creds) {
+  return creds->provider ? creds->provider : creds->security_token ? "static_sts" : "static_ak";
+}
+
 /* Fills req for signature V3: POST <base>/?<canonical query>, empty body,
  * the SDK's headers and Authorization. Returns 0 or -1 (out of memory or
  * signer failure). */
@@ -167,8 +172,7 @@ static int prepare_v3(const ecs_creds *creds, const char *action, const ecs_para
   ecs_buf url;
   ecs_sign_v3_out so;
   ecs_params *h = &req->headers;
-  const char *prov = creds->provider ? creds->provider
-                     : creds->security_token ? "static_sts" : "static_ak";
+  const char *prov = provider_name(creds);
   int rc = -1;
   ecs_buf_init(&url);
   memset(&so, 0, sizeof so);
@@ -213,8 +217,7 @@ static int prepare_v1(const ecs_creds *creds, const char *action, const ecs_para
   ecs_buf url;
   ecs_sign_v1_out so;
   ecs_params *h = &req->headers;
-  const char *prov = creds->provider ? creds->provider
-                     : creds->security_token ? "static_sts" : "static_ak";
+  const char *prov = provider_name(creds);
   int rc = -1;
   ecs_buf_init(&url);
   memset(&so, 0, sizeof so);
