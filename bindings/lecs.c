@@ -1003,6 +1003,17 @@ static int lecs_poll(lua_State *L) {
   return 1;
 }
 
+/* core.live_calls() -> number of calls the context holds (in flight, waiting
+ * for a rate-limit slot, or done and not yet collected by their caller). */
+static int lecs_live_calls(lua_State *L) {
+  lecs_ctx *x = get_ctx(L);
+  lua_Integer n = 0;
+  lecs_call *c;
+  for (c = x->calls; c; c = c->next) n++;
+  lua_pushinteger(L, n);
+  return 1;
+}
+
 /* core.inflight() -> number of transfers in flight. */
 static int lecs_inflight(lua_State *L) {
   lua_pushinteger(L, ecs_http_active(get_ctx(L)->http));
@@ -1109,6 +1120,7 @@ int luaopen_ecs(lua_State *L) {
       {"inflight", lecs_inflight},
       {"is_client", lecs_is_client},
       {"is_mutating", lecs_is_mutating},
+      {"live_calls", lecs_live_calls},
       {"monotonic", lecs_monotonic},
       {"now", lecs_now},
       {"poll", lecs_poll},

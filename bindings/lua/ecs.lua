@@ -208,6 +208,13 @@ local function can_progress()
   return rhead <= rtail or timers[1] ~= nil or core.inflight() > 0 or next(waiting) ~= nil
 end
 
+-- ecs.stats() -> { tasks =, calls =, transfers = }: running tasks, API calls
+-- the module holds (in flight or waiting for a rate-limit slot), transfers in
+-- flight. For monitoring a long run, and for tests that prove nothing leaks.
+function M.stats()
+  return { tasks = ntasks, calls = core.live_calls(), transfers = core.inflight() }
+end
+
 function M.spawn(fn, ...)
   checktype(fn, "function", 1, "spawn")
   next_task_id = next_task_id + 1
