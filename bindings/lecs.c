@@ -559,7 +559,11 @@ static double limiter_reserve(lecs_ctx *x, const char *key, double qps, double n
     cap = 1;
     window = 1.0 / qps;
   }
-  window += 0.002; /* margin for arrival jitter at the server */
+  /* Margin for arrival jitter at the server, whose windows are fixed: a
+   * request delayed by up to 2% of the window (20 ms at 1 s) on its way
+   * still lands in a window with no more than qps others. Costs 2% of the
+   * allowance. */
+  window *= 1.02;
   for (l = x->limiters; l; l = l->next)
     if (strcmp(l->key, key) == 0) break;
   if (l && l->cap != cap) { /* qps changed: start over */
