@@ -13,8 +13,6 @@
  * transfer completed. Anywhere else (top level, a user's own coroutine) the
  * call drives the scheduler itself until its own transfer is done, so other
  * tasks keep running meanwhile. */
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
