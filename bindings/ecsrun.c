@@ -48,7 +48,8 @@ static void usage(FILE *f) {
           "  --concurrency N     default concurrency of ecs.parallel (default 16)\n"
           "  --simulate FLEET    run against a built-in ECS simulator seeded from FLEET.json\n"
           "  --dry-run           do not send mutating calls; they return err.code EDRYRUN\n"
-          "  --audit FILE        append one fsync'd JSON line per mutating call (intent, outcome)\n"
+          "  --audit FILE        append one fsync'd JSON line per mutating call (intent, outcome);\n"
+          "                      a call whose intent cannot be written is not sent (EAUDIT, exit 3)\n"
           "  --ca-file FILE      CA bundle for TLS verification\n"
           "  --insecure-http     allow plain http:// to non-loopback endpoints\n"
           "  --log text|json     log format on stderr (default text)\n"
@@ -57,7 +58,7 @@ static void usage(FILE *f) {
           "  -e CODE             run CODE instead of a script\n"
           "  --version           print the version\n"
           "  --help              print this help\n"
-          "Exit codes: 0 ok, 1 script failed, 2 usage, 3 configuration or credentials.\n",
+          "Exit codes: 0 ok, 1 script failed, 2 usage, 3 configuration, credentials or audit.\n",
           progname, progname);
 }
 
@@ -297,6 +298,23 @@ static int finish_tasks(lua_State *L) {
   return ok ? 0 : EXIT_SCRIPT;
 }
 
+/* An audit line that could not be written fails the run even when the
+ * script handled the EAUDIT error (or the outcome line was lost after the
+ * call went out): the record is incomplete. Returns rc, or EXIT_CONFIG. */
+static int audit_verdict(lua_State *L, int rc) {
+  lua_Integer n;
+  lua_getglobal(L, "ecs");
+  lua_getfield(L, -1, "audit");
+  lua_getfield(L, -1, "failures");
+  lua_call(L, 0, 2);
+  n = lua_tointeger(L, -2);
+  if (n > 0)
+    fprintf(stderr, "%s: %lld audit line(s) could not be written; last: %s\n", progname, (long long)n,
+            lua_isstring(L, -1) ? lua_tostring(L, -1) : "?");
+  lua_pop(L, 4);
+  return n > 0 && rc == 0 ? EXIT_CONFIG : rc;
+}
+
 /* The protected main: everything that may raise runs in here. */
 static int pmain(lua_State *L) {
   int argc = (int)lua_tointeger(L, 1);
@@ -334,6 +352,7 @@ static int pmain(lua_State *L) {
   }
   rc = docall(L, n);
   if (rc == 0) rc = finish_tasks(L);
+  rc = audit_verdict(L, rc);
   lua_pushinteger(L, rc);
   return 1;
 }

@@ -13,8 +13,6 @@
  * transfer completed. Anywhere else (top level, a user's own coroutine) the
  * call drives the scheduler itself until its own transfer is done, so other
  * tasks keep running meanwhile. */
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +21,15 @@
 
 #include <cjson/cJSON.h>
 
+#include "audit.h"
 #include "client.h"
 #include "creds.h"
 #include "encode.h"
 #include "http.h"
 #include "lecs.h"
+#include "redact.h"
 #include "sign.h"
+#include "utf8.h"
 #include "lecs_lua.h" /* generated: the embedded Lua sources */
 
 #define LECS_CTX "ecs.ctx"       /* registry: the context userdata */
@@ -55,9 +56,8 @@ typedef struct lecs_call {
   int state;
   int dry_run;
   int raw; /* a plain GET (core.fetch): no signing, body returned as is */
-  int audited; /* a mutating call recorded in the audit file */
   int attempt; /* attempt number the caller gave (for the audit), 0 if none */
-  unsigned long audit_id;
+  unsigned long audit_seq; /* its number in the audit file; 0: not recorded */
   ecs_client_config cfg;
   ecs_creds creds;
   ecs_params params;
@@ -84,8 +84,9 @@ struct lecs_ctx {
   ecs_creds_chain **chains; /* default credential chains, one per profile */
   size_t nchains;
   int dry_run;
-  int audit_fd;          /* -1 when there is no audit file */
-  unsigned long audit_seq;
+  ecs_audit *audit;       /* NULL when there is no audit file */
+  unsigned long audit_failures; /* lines that could not be written */
+  char *audit_error;      /* the last failure's message */
 };
 
 /* Options a client can set; unset fields fall back to the default client. */
@@ -173,8 +174,10 @@ static int ctx_gc(lua_State *L) {
   while (x->nchains) ecs_creds_chain_free(x->chains[--x->nchains]);
   free(x->chains);
   x->chains = NULL;
-  if (x->audit_fd >= 0) close(x->audit_fd);
-  x->audit_fd = -1;
+  ecs_audit_close(x->audit);
+  x->audit = NULL;
+  free(x->audit_error);
+  x->audit_error = NULL;
   return 0;
 }
 
@@ -604,116 +607,132 @@ static double limiter_reserve(lecs_ctx *x, const char *key, double qps, double n
 
 /* ------------------------------------------------------------------ audit */
 
-/* Appends one JSON line to the audit file with a single write(2) on an
- * O_APPEND descriptor, then fsync(2)s it: after a crash every complete line
- * is on disk, and at most the last line is cut short. Returns 0 or -1. */
-static int audit_append(lecs_ctx *x, cJSON *rec) {
-  char *line = cJSON_PrintUnformatted(rec);
-  size_t n, off = 0;
-  int rc = 0;
-  if (!line) return -1;
-  n = strlen(line);
-  line[n] = '\n'; /* replaces the NUL: the line goes out in one write */
-  while (off < n + 1) {
-    ssize_t w = write(x->audit_fd, line + off, n + 1 - off);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      rc = -1;
-      break;
-    }
-    off += (size_t)w;
+/* What the audit file says about c (the writer is runtime/audit.c). */
+static ecs_audit_call audit_call(const lecs_call *c) {
+  ecs_audit_call a;
+  const char *region = c->region ? c->region : ecs_params_get(&c->params, "RegionId");
+  memset(&a, 0, sizeof a);
+  a.action = c->action;
+  a.instance_id = c->instance_id;
+  a.region = region ? region : c->cfg.region;
+  a.endpoint = c->cfg.endpoint;
+  a.access_key_id = c->creds.access_key_id;
+  a.params = &c->params;
+  a.attempt = c->attempt;
+  a.dry_run = c->dry_run;
+  return a;
+}
+
+/* Remembers a failed audit write (ecsrun exits non-zero for it). */
+static void audit_failed(lecs_ctx *x, const ecs_error *e) {
+  char *m = strdup(e->message ? e->message : "cannot write the audit file");
+  x->audit_failures++;
+  if (m) {
+    free(x->audit_error);
+    x->audit_error = m;
   }
-  if (rc == 0 && fsync(x->audit_fd) < 0) rc = -1;
-  cJSON_free(line);
-  return rc;
 }
 
-static void audit_common(cJSON *rec, const char *event, const lecs_call *c) {
-  char ts[21], id[64];
-  ecs_timestamp(ts);
-  snprintf(id, sizeof id, "%ld-%lu", (long)getpid(), c->audit_id);
-  cJSON_AddStringToObject(rec, "time", ts);
-  cJSON_AddStringToObject(rec, "event", event);
-  cJSON_AddStringToObject(rec, "id", id);
-  cJSON_AddStringToObject(rec, "action", c->action);
-  if (c->instance_id) cJSON_AddStringToObject(rec, "instance_id", c->instance_id);
-}
-
-/* Records the intent of a mutating call before it is sent: action,
- * parameters, region, endpoint and the access key id (never a secret). */
-static void audit_intent(lecs_ctx *x, lecs_call *c) {
-  cJSON *rec, *params;
-  size_t i;
-  const char *region;
-  if (x->audit_fd < 0 || !(rec = cJSON_CreateObject())) return;
-  c->audited = 1;
-  c->audit_id = ++x->audit_seq;
-  audit_common(rec, "intent", c);
-  region = c->region ? c->region : ecs_params_get(&c->params, "RegionId");
-  if (!region) region = c->cfg.region;
-  if (region) cJSON_AddStringToObject(rec, "region", region);
-  if (c->cfg.endpoint) cJSON_AddStringToObject(rec, "endpoint", c->cfg.endpoint);
-  if (c->creds.access_key_id) cJSON_AddStringToObject(rec, "access_key_id", c->creds.access_key_id);
-  if (c->attempt > 0) cJSON_AddNumberToObject(rec, "attempt", c->attempt);
-  if (c->dry_run) cJSON_AddBoolToObject(rec, "dry_run", 1);
-  params = cJSON_AddObjectToObject(rec, "params");
-  for (i = 0; params && i < c->params.n; i++)
-    cJSON_AddStringToObject(params, c->params.v[i].name, c->params.v[i].value);
-  audit_append(x, rec);
-  cJSON_Delete(rec);
+/* Records the intent of mutating call c before it is sent. 0, or -1 with
+ * c->err set to EAUDIT: then it must not be sent. */
+static int audit_intent(lecs_ctx *x, lecs_call *c) {
+  ecs_audit_call a = audit_call(c);
+  if (!x->audit) return 0;
+  if ((c->audit_seq = ecs_audit_intent(x->audit, &a, &c->err)) == 0) {
+    audit_failed(x, &c->err);
+    return -1;
+  }
+  return 0;
 }
 
 /* Records how an audited call ended: ok + request id, or the error code and
- * status; elapsed seconds. */
+ * status; elapsed seconds. A failure is remembered, not returned: the
+ * result still reaches the script. */
 static void audit_outcome(lecs_ctx *x, const lecs_call *c, const cJSON *body, const ecs_error *e) {
-  cJSON *rec;
-  if (!c->audited || x->audit_fd < 0 || !(rec = cJSON_CreateObject())) return;
-  audit_common(rec, "outcome", c);
-  cJSON_AddBoolToObject(rec, "ok", body != NULL);
+  ecs_audit_call a = audit_call(c);
+  ecs_audit_result r;
+  ecs_error fail;
+  if (!c->audit_seq || !x->audit) return;
+  memset(&r, 0, sizeof r);
+  r.ok = body != NULL;
   if (body) {
     const cJSON *rid = cJSON_GetObjectItemCaseSensitive(body, "RequestId");
-    if (cJSON_IsString(rid)) cJSON_AddStringToObject(rec, "request_id", rid->valuestring);
-    if (c->req.status) cJSON_AddNumberToObject(rec, "status", (double)c->req.status);
+    if (cJSON_IsString(rid)) r.request_id = rid->valuestring;
+    r.status = c->req.status;
   } else if (e) {
-    if (e->code) cJSON_AddStringToObject(rec, "code", e->code);
-    if (e->status) cJSON_AddNumberToObject(rec, "status", e->status);
-    if (e->request_id) cJSON_AddStringToObject(rec, "request_id", e->request_id);
-    cJSON_AddBoolToObject(rec, "ambiguous", e->ambiguous);
+    r.code = e->code;
+    r.status = e->status;
+    r.request_id = e->request_id;
+    r.ambiguous = e->ambiguous;
   }
-  if (c->attempt > 0) cJSON_AddNumberToObject(rec, "attempt", c->attempt);
-  if (c->creds.access_key_id) cJSON_AddStringToObject(rec, "access_key_id", c->creds.access_key_id);
-  cJSON_AddNumberToObject(rec, "elapsed", mono_now() - c->t0);
-  audit_append(x, rec);
-  cJSON_Delete(rec);
+  r.elapsed = mono_now() - c->t0;
+  ecs_error_init(&fail);
+  if (ecs_audit_outcome(x->audit, c->audit_seq, &a, &r, &fail) < 0) audit_failed(x, &fail);
+  ecs_error_free(&fail);
 }
 
 /* core.audit_open(path) -> true | nil, err: appends the audit trail of every
- * mutating call to path (created 0600). core.audit_open(nil) closes it. */
+ * mutating call to path (created 0600) under a fresh run id.
+ * core.audit_open(nil) closes it. */
 static int lecs_audit_open(lua_State *L) {
   lecs_ctx *x = get_ctx(L);
   const char *path = luaL_optstring(L, 1, NULL);
-  int fd;
-  if (x->audit_fd >= 0) close(x->audit_fd);
-  x->audit_fd = -1;
+  ecs_error e;
+  ecs_audit_close(x->audit);
+  x->audit = NULL;
   if (!path) {
     lua_pushboolean(L, 1);
     return 1;
   }
-  fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    ecs_error e;
-    ecs_error_init(&e);
-    ecs_error_set(&e, ECS_KIND_CONFIG, "ECONFIG", "cannot open the audit file %s: %s", path,
-                  strerror(errno));
+  ecs_error_init(&e);
+  if (!(x->audit = ecs_audit_open(path, &e))) {
     lua_pushnil(L);
     push_error(L, &e);
     ecs_error_free(&e);
     return 2;
   }
-  x->audit_fd = fd;
   lua_pushboolean(L, 1);
   return 1;
 }
+
+/* core.audit_status() -> failures, last_message|nil, run_id|nil: how many
+ * audit lines could not be written so far, and the run id of the open file. */
+static int lecs_audit_status(lua_State *L) {
+  lecs_ctx *x = get_ctx(L);
+  lua_pushinteger(L, (lua_Integer)x->audit_failures);
+  if (x->audit_error) lua_pushstring(L, x->audit_error);
+  else lua_pushnil(L);
+  if (x->audit) lua_pushstring(L, ecs_audit_run_id(x->audit));
+  else lua_pushnil(L);
+  return 3;
+}
+
+/* core.is_secret_name(name) -> boolean (runtime/redact.c's predicate). */
+static int lecs_is_secret_name(lua_State *L) {
+  lua_pushboolean(L, ecs_is_secret_name(luaL_checkstring(L, 1)));
+  return 1;
+}
+
+/* Pushes the result of f(buf, s, n) on s = tostring of argument 1. */
+static int push_filtered(lua_State *L, int (*f)(ecs_buf *, const char *, size_t)) {
+  size_t n;
+  const char *s = luaL_checklstring(L, 1, &n);
+  ecs_buf b;
+  ecs_buf_init(&b);
+  if (f(&b, s, n) < 0) {
+    ecs_buf_free(&b);
+    return luaL_error(L, "out of memory");
+  }
+  lua_pushlstring(L, ecs_buf_cstr(&b), b.len);
+  ecs_buf_free(&b);
+  return 1;
+}
+
+/* core.text_escape(s) -> s as one printable line (runtime/utf8.c). */
+static int lecs_text_escape(lua_State *L) { return push_filtered(L, ecs_text_escape); }
+
+/* core.utf8_clean(s) -> s with invalid UTF-8 replaced by U+FFFD. */
+static int lecs_utf8_clean(lua_State *L) { return push_filtered(L, ecs_utf8_sanitize); }
 
 /* ------------------------------------------------------------------ calls */
 
@@ -799,7 +818,10 @@ static int call_finish(lua_State *L, lecs_call *c) {
 /* Signs and submits c; on failure records the error in c and marks it done. */
 static void call_submit(lecs_call *c) {
   lecs_ctx *x = c->ctx;
-  if (!c->raw && ecs_action_is_mutating(c->action)) audit_intent(x, c);
+  if (!c->raw && ecs_action_is_mutating(c->action) && audit_intent(x, c) < 0) {
+    c->state = CALL_DONE; /* not recorded: not sent */
+    return;
+  }
   if (c->dry_run) {
     ecs_error_set(&c->err, ECS_KIND_CONFIG, "EDRYRUN",
                   "dry run: %s was not sent", c->action);
@@ -1083,7 +1105,6 @@ static void open_context(lua_State *L) {
   lua_pop(L, 1);
   x = lua_newuserdatauv(L, sizeof *x, 0);
   memset(x, 0, sizeof *x);
-  x->audit_fd = -1;
   luaL_newmetatable(L, LECS_CTX_MT);
   lua_pushcfunction(L, ctx_gc);
   lua_setfield(L, -2, "__gc");
@@ -1115,6 +1136,7 @@ static void open_context(lua_State *L) {
 int luaopen_ecs(lua_State *L) {
   static const luaL_Reg core[] = {
       {"audit_open", lecs_audit_open},
+      {"audit_status", lecs_audit_status},
       {"call", lecs_call_api},
       {"client", lecs_client_new},
       {"client_info", lecs_client_info},
@@ -1124,6 +1146,7 @@ int luaopen_ecs(lua_State *L) {
       {"inflight", lecs_inflight},
       {"is_client", lecs_is_client},
       {"is_mutating", lecs_is_mutating},
+      {"is_secret_name", lecs_is_secret_name},
       {"live_calls", lecs_live_calls},
       {"monotonic", lecs_monotonic},
       {"now", lecs_now},
@@ -1131,6 +1154,8 @@ int luaopen_ecs(lua_State *L) {
       {"set_client_methods", lecs_set_client_methods},
       {"set_scheduler", lecs_set_scheduler},
       {"stderr_isatty", lecs_stderr_isatty},
+      {"text_escape", lecs_text_escape},
+      {"utf8_clean", lecs_utf8_clean},
       {NULL, NULL}};
   open_context(L);
   if (luaL_loadbufferx(L, lecs_lua_ecs, sizeof lecs_lua_ecs - 1, "=[ecs]", "t") != LUA_OK)

@@ -13,7 +13,7 @@ typedef enum ecs_err_kind {
   ECS_KIND_THROTTLE,    /* Throttling* codes */
   ECS_KIND_TRANSPORT,   /* network, TLS, timeouts, unparsable responses */
   ECS_KIND_CREDENTIALS, /* ECREDS */
-  ECS_KIND_CONFIG       /* ECONFIG, EDRYRUN */
+  ECS_KIND_CONFIG       /* ECONFIG, EDRYRUN, EAUDIT */
 } ecs_err_kind;
 
 typedef struct ecs_error {

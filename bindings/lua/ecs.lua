@@ -288,13 +288,43 @@ end
 ------------------------------------------------------------------------ log
 local log_format, log_level = "text", 2 -- 1 debug, 2 info, 3 warn, 4 error
 local levels = { debug = 1, info = 2, warn = 3, error = 4 }
-local secretish = { "secret", "token", "password", "passwd", "credential", "authorization", "signature" }
+local is_secret, escape, clean = core.is_secret_name, core.text_escape, core.utf8_clean
+local REDACTED = "[redacted]"
 
-local function redact(k, v)
-  local lk = tostring(k):lower()
-  for _, s in ipairs(secretish) do
-    if lk:find(s, 1, true) then return "<redacted>" end
+local function printable(v)
+  local tv = type(v)
+  if tv == "string" or tv == "number" or tv == "boolean" then return v end
+  if tv == "table" and not (getmetatable(v) and getmetatable(v).__tostring) then return v end
+  return tostring(v)
+end
+
+-- A copy of value with every field named like a secret (runtime/redact.c's
+-- predicate: Password, *Secret*, *Token*, ...) replaced by "[redacted]", at
+-- any depth. Tables seen before (cycles) become "[cycle]".
+local function redact(v, seen)
+  v = printable(v)
+  if type(v) ~= "table" then return v end
+  seen = seen or {}
+  if seen[v] then return "[cycle]" end
+  seen[v] = true
+  local out = setmetatable({}, getmetatable(v)) -- keeps ecs.json.array marks
+  for k, x in pairs(v) do
+    out[k] = (type(k) == "string" and is_secret(k)) and REDACTED or redact(x, seen)
   end
+  seen[v] = nil
+  return out
+end
+
+-- Text logs: one line per record, whatever the message and values hold
+-- (newlines, ESC, invalid UTF-8 are escaped, runtime/utf8.c); a value with a
+-- space, quote or '=' is quoted.
+local function text_value(v)
+  if type(v) == "table" then
+    local ok, s = pcall(json.encode, v)
+    v = ok and s or tostring(v)
+  end
+  v = escape(tostring(v))
+  if v:find("[ \"=]") then v = '"' .. v .. '"' end
   return v
 end
 
@@ -302,35 +332,22 @@ local function log_write(level, msg, fields)
   if levels[level] < log_level then return end
   local t = os.date("!%Y-%m-%dT%H:%M:%SZ")
   local line
+  fields = type(fields) == "table" and redact(fields) or nil
   if log_format == "json" then
     local rec = { time = t, level = level, msg = tostring(msg) }
-    if type(fields) == "table" then
-      for k, v in pairs(fields) do
-        if rec[k] == nil then
-          local tv = type(v)
-          if tv ~= "string" and tv ~= "number" and tv ~= "boolean" and tv ~= "table" then v = tostring(v) end
-          if tv == "table" and getmetatable(v) and getmetatable(v).__tostring then v = tostring(v) end
-          rec[k] = redact(k, v)
-        end
-      end
+    for k, v in pairs(fields or {}) do
+      if rec[k] == nil then rec[k] = v end
     end
     local ok, s = pcall(json.encode, rec)
-    line = ok and s or json.encode({ time = t, level = level, msg = tostring(msg) })
+    line = clean(ok and s or json.encode({ time = t, level = level, msg = tostring(msg) }))
   else
-    local parts = { t, level:upper(), tostring(msg) }
-    if type(fields) == "table" then
+    local parts = { t, level:upper(), escape(tostring(msg)) }
+    if fields then
       local keys = {}
-      for k in pairs(fields) do keys[#keys + 1] = tostring(k) end
-      table.sort(keys)
+      for k in pairs(fields) do keys[#keys + 1] = k end
+      table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
       for _, k in ipairs(keys) do
-        local v = redact(k, fields[k])
-        if type(v) == "table" and not (getmetatable(v) and getmetatable(v).__tostring) then
-          local ok, s = pcall(json.encode, v)
-          v = ok and s or tostring(v)
-        end
-        v = tostring(v)
-        if v:find("[%s\"=]") then v = ("%q"):format(v) end
-        parts[#parts + 1] = k .. "=" .. v
+        parts[#parts + 1] = escape(tostring(k)) .. "=" .. text_value(fields[k])
       end
     end
     line = table.concat(parts, " ")
@@ -802,11 +819,52 @@ end
 
 function M.audit.path() return audit_path end
 
+-- ecs.audit.failures() -> n, message: audit lines that could not be written
+-- so far (a mutating call whose intent failed was not sent: EAUDIT), and
+-- the last failure's message. ecsrun exits 3 when n > 0.
+function M.audit.failures()
+  local n, msg = core.audit_status()
+  return n, msg
+end
+
+-- ecs.audit.run_id() -> the open audit file's run id (nil when none).
+function M.audit.run_id() return (select(3, core.audit_status())) end
+
+-- Pairs the lines of an audit file: an outcome belongs to the latest
+-- earlier intent with the same run and id, for the same action and
+-- instance, that has no outcome yet. Old files (before run ids, ids
+-- "<pid>-<n>" that repeat across runs) pair the same way by id alone, in
+-- file order. An outcome that matches no intent is kept as an orphan call
+-- ({ outcome = rec, orphan = true }) and decides nothing.
+local function audit_pair(f)
+  local calls, open = {}, {}
+  for line in f:lines() do
+    local ok, rec = pcall(json.decode, line)
+    if ok and type(rec) == "table" and type(rec.id) == "string" then
+      local key = (type(rec.run) == "string" and rec.run or "") .. "\0" .. rec.id
+      if rec.event == "intent" then
+        local e = { intent = rec }
+        calls[#calls + 1] = e
+        open[key] = e
+      elseif rec.event == "outcome" then
+        local e = open[key]
+        if e and e.intent.action == rec.action and e.intent.instance_id == rec.instance_id then
+          e.outcome, open[key] = rec, nil
+        else
+          calls[#calls + 1] = { outcome = rec, orphan = true }
+        end
+      end
+    end
+  end
+  return calls
+end
+
 -- ecs.audit.read([path]) -> { calls = { {intent=, outcome=}, ... }, done = {id=true},
 -- pending = {id=true} } | nil, err. done: instances whose ReActivateInstances
--- finished OK; pending: sent (intent) with no outcome, or an ambiguous
--- outcome, and not done since: check their state before acting again. Lines
--- that are not complete JSON (a crash mid-write) are skipped.
+-- finished OK (an intent and its own outcome); pending: sent (intent) with no
+-- outcome, or an ambiguous outcome, and not done since: check their state
+-- before acting again. Lines that are not complete JSON (a crash mid-write)
+-- are skipped.
 function M.audit.read(path)
   path = path or audit_path
   checktype(path, "string", 1, "read")
@@ -814,27 +872,13 @@ function M.audit.read(path)
   if not f then
     return nil, core.error({ code = "ECONFIG", kind = "config", message = "cannot read the audit file: " .. tostring(msg) })
   end
-  local calls, byid, order = {}, {}, {}
-  for line in f:lines() do
-    local ok, rec = pcall(json.decode, line)
-    if ok and type(rec) == "table" and rec.id then
-      local e = byid[rec.id]
-      if not e then
-        e = {}
-        byid[rec.id] = e
-        order[#order + 1] = e
-      end
-      e[rec.event] = rec
-    end
-  end
+  local calls = audit_pair(f)
   f:close()
   local done, pending = {}, {}
-  for _, e in ipairs(order) do
-    calls[#calls + 1] = e
+  for _, e in ipairs(calls) do
     local i, o = e.intent, e.outcome
-    local id = (i and i.instance_id) or (o and o.instance_id)
-    local action = (i and i.action) or (o and o.action)
-    if id and action == "ReActivateInstances" and not (i and i.dry_run) then
+    local id = i and i.instance_id
+    if id and i.action == "ReActivateInstances" and not i.dry_run then
       if o and o.ok then
         done[id], pending[id] = true, nil
       elseif not done[id] and (not o or o.ambiguous) then
