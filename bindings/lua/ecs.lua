@@ -894,10 +894,10 @@ function M.audit.path() return audit_path end
 -- finished OK; pending: sent (intent) with no outcome, or an ambiguous
 -- outcome, and not done since: check their state before acting again. Lines
 -- that are not complete JSON (a crash mid-write) are skipped.
-function M.audit.read(path)
+local function audit_read(path, fn)
   path = path or audit_path
-  checktype(path, "string", 1, "read")
-  checkstr(path, 1, "read", "path")
+  checktype(path, "string", 1, fn)
+  checkstr(path, 1, fn, "path")
   local f, msg = io.open(path, "r")
   if not f then
     return nil, core.error({ code = "ECONFIG", kind = "config", message = "cannot read the audit file: " .. tostring(msg) })
@@ -933,9 +933,11 @@ function M.audit.read(path)
   return { calls = calls, done = done, pending = pending }
 end
 
+function M.audit.read(path) return audit_read(path, "read") end
+
 -- ecs.audit.done([path]) -> set of instance ids already reactivated.
 function M.audit.done(path)
-  local a, err = M.audit.read(path)
+  local a, err = audit_read(path, "done")
   if not a then return nil, err end
   return a.done
 end
@@ -981,6 +983,7 @@ end
 
 -- sim:client([opts]) -> a client pointed at this simulator with its keys.
 function simm.client(self, opts)
+  checktype(opts, "table", 1, "client", true)
   local o = { endpoint = self:url(), credentials = self:credentials() }
   if self.ca_file and self:ca_file() then o.ca_file = self:ca_file() end
   if opts then for k, v in pairs(opts) do o[k] = v end end

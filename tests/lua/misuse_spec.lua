@@ -59,6 +59,7 @@ describe("a misuse error", function()
       { function() ecs.json.encode(print) end, "bad argument #1 to 'encode' (cannot encode a function as JSON)" },
       { function() ecs.sim.connect("http://127.0.0.1:1", nil, { cafile = "x" }) end, "bad argument #3 to 'connect' (unknown option 'cafile')" },
       { function() ecs.set_default_concurrency(0) end, "bad argument #1 to 'set_default_concurrency' (must be >= 1)" },
+      { function() ecs.audit.done(5) end, "bad argument #1 to 'done' (string expected, got number)" },
     })
   end)
 
@@ -135,6 +136,8 @@ describe("strings with a NUL byte", function()
       { function() ecs.list_instances{ region = "cn\0" } end, "bad argument #1 to 'list_instances' (region: must not contain a NUL byte)" },
       { function() ecs.list_instances{ ids = { "i-1\0" } } end, "bad argument #1 to 'list_instances' (ids[1]: must not contain a NUL byte)" },
       { function() ecs.list_instances{ tags = { env = "a\0" } } end, "bad argument #1 to 'list_instances' (tags.env: must not contain a NUL byte)" },
+      { function() ecs.sign.v3{ method = "POST", access_key_id = "a\0b", access_key_secret = "s" } end, "bad argument #1 to 'v3' (access_key_id: must not contain a NUL byte)" },
+      { function() ecs.audit.done("/tmp/x\0y") end, "bad argument #1 to 'done' (path: must not contain a NUL byte)" },
     })
   end)
 end)
