@@ -295,8 +295,19 @@ function M.join(t)
   return true, unpack(t.results, 1, t.results.n)
 end
 
-function Task:join() return M.join(self) end
+local function checktask(self, fn)
+  if getmetatable(self) ~= Task then
+    raise(("calling '%s' on bad self (ecs.task expected, got %s)"):format(fn,
+      self == nil and "no value" or type(self)))
+  end
+end
+
+function Task:join()
+  checktask(self, "join")
+  return M.join(self)
+end
 function Task:status()
+  checktask(self, "status")
   if not self.done then return "running" end
   return self.error ~= nil and "failed" or "done"
 end

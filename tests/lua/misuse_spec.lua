@@ -73,7 +73,10 @@ describe("a misuse error", function()
       { function() cl:wait_for("i-1", 5) end, "bad argument #2 to 'wait_for' (string expected, got number)" },
       { function() cl.call(5, "DescribeInstances") end, "calling 'call' on bad self (ecs.client expected, got number)" },
       { function() cl.info() end, "calling 'info' on bad self (ecs.client expected, got no value)" },
+      { function() local t = ecs.spawn(type, 1); t.join(5) end, "calling 'join' on bad self (ecs.task expected, got number)" },
+      { function() local t = ecs.spawn(type, 1); t.status({}) end, "calling 'status' on bad self (ecs.task expected, got table)" },
     })
+    assert.is_true(ecs.run()) -- the two tasks spawned above
   end)
 
   it("takes a missing options table as no options", function()
