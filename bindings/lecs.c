@@ -476,12 +476,13 @@ static void client_apply(lua_State *L, int idx, lecs_client *c, const char *fn) 
     lua_getfield(L, t, "access_key_id");
     lua_getfield(L, t, "access_key_secret");
     lua_getfield(L, t, "security_token");
+    /* types first: lua_tolstring would turn a number into a string */
+    if (lua_type(L, t + 1) != LUA_TSTRING || lua_rawlen(L, t + 1) == 0)
+      lecs_argerror(L, 1, fn, "credentials.access_key_id: non-empty string expected");
+    if (lua_type(L, t + 2) != LUA_TSTRING || lua_rawlen(L, t + 2) == 0)
+      lecs_argerror(L, 1, fn, "credentials.access_key_secret: non-empty string expected");
     id = lecs_checkcstr(L, t + 1, 1, fn, "credentials.access_key_id");
     secret = lecs_checkcstr(L, t + 2, 1, fn, "credentials.access_key_secret");
-    if (lua_type(L, t + 1) != LUA_TSTRING || !*id)
-      lecs_argerror(L, 1, fn, "credentials.access_key_id: non-empty string expected");
-    if (lua_type(L, t + 2) != LUA_TSTRING || !*secret)
-      lecs_argerror(L, 1, fn, "credentials.access_key_secret: non-empty string expected");
     if (!lua_isnil(L, t + 3)) {
       if (lua_type(L, t + 3) != LUA_TSTRING)
         lecs_argerror(L, 1, fn, "credentials.security_token: string expected");

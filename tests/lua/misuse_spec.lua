@@ -39,6 +39,7 @@ describe("a misuse error", function()
       { function() ecs.configure{ bogus = 1 } end, "bad argument #1 to 'configure' (unknown option 'bogus')" },
       { function() ecs.client{ timeout = "x" } end, "bad argument #1 to 'client' (timeout: number expected, got string)" },
       { function() ecs.client{ insecure_http = 1 } end, "bad argument #1 to 'client' (insecure_http: boolean expected)" },
+      { function() ecs.client{ credentials = { access_key_id = 5, access_key_secret = "s" } } end, "bad argument #1 to 'client' (credentials.access_key_id: non-empty string expected)" },
       { function() ecs.instances(5) end, "bad argument #1 to 'instances' (table expected, got number)" },
       { function() ecs.list_instances{ region = 5 } end, "bad argument #1 to 'list_instances' (region: string expected, got number)" },
       { function() ecs.reactivatable{ ids = 5 } end, "bad argument #1 to 'reactivatable' (ids: table (list of instance ids) expected)" },
