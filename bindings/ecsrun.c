@@ -130,13 +130,15 @@ static int parse_args(int argc, char **argv, opts *o) {
   if (o->qps) {
     char *end;
     double q = strtod(o->qps, &end);
-    if (*end || !(q > 0)) return usage_error("--qps must be a number > 0, not '%s'", o->qps);
+    /* NaN fails both comparisons; inf and 1e400 (HUGE_VAL) fail the second */
+    if (end == o->qps || *end || !(q > 0 && q <= 100000))
+      return usage_error("--qps must be a number > 0 and <= 100000, not '%s'", o->qps);
   }
   if (o->concurrency) {
     char *end;
     long c = strtol(o->concurrency, &end, 10);
-    if (*end || c < 1 || c > 100000)
-      return usage_error("--concurrency must be a whole number >= 1, not '%s'", o->concurrency);
+    if (end == o->concurrency || *end || c < 1 || c > 100000)
+      return usage_error("--concurrency must be a whole number 1-100000, not '%s'", o->concurrency);
   }
   if (o->verbose && o->quiet) return usage_error("%s", "-v and -q exclude each other");
   return 0;
@@ -326,6 +328,7 @@ static int pmain(lua_State *L) {
   luaL_openlibs(L);
   luaL_requiref(L, "ecs", luaopen_ecs, 1); /* require "ecs" returns the same table */
   lua_pop(L, 1);
+  lecs_install_yield_guard(L); /* ecsrun owns its globals: a raw yield in a task raises there */
   if ((rc = configure(L, o, sim)) != 0) {
     lua_pushinteger(L, rc);
     return 1;

@@ -14,6 +14,7 @@
  * call drives the scheduler itself until its own transfer is done, so other
  * tasks keep running meanwhile. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,12 +40,15 @@
 #define LECS_TASKS "ecs.tasks"
 #define LECS_DRIVER "ecs.driver"
 #define LECS_DEFAULT "ecs.default_client"
+#define LECS_CALLREF "ecs.callref"
+#define LECS_YIELD_GUARD "ecs.yield_guard" /* see lecs_install_yield_guard */
 
 static char lecs_token; /* its address marks the scheduler's own yields */
 
 enum { CALL_PENDING, CALL_INFLIGHT, CALL_DONE };
 
 typedef struct lecs_ctx lecs_ctx;
+typedef struct lecs_callref lecs_callref;
 
 /* One API call, C-owned from the moment the Lua arguments are copied until
  * the continuation has pushed its results. */
@@ -64,7 +68,16 @@ typedef struct lecs_call {
   char *action, *instance_id, *region;
   ecs_error err; /* set when the call failed before any transfer */
   double t0;
+  lecs_callref *ref; /* the userdata that owns the call while Lua waits */
 } lecs_call;
+
+/* A full userdata on the stack of the C function that made the call. If
+ * that function is abandoned (an error raised while it waits: a debug hook,
+ * SIGINT, out of memory; or a task's coroutine dropped), its __gc cancels
+ * the transfer and frees the call, wiping the copy of the credentials. */
+struct lecs_callref {
+  lecs_call *c; /* NULL once the call has been finished or discarded */
+};
 
 /* A client-side rate limit for one (access key, region, action): the send
  * times of the last `cap` requests (a ring), so that no one-second window
@@ -105,6 +118,7 @@ typedef struct lecs_client {
   ecs_creds creds;
   int has_creds;
   int is_default;
+  int dry_run; /* this client's own dry run (the context's applies to all) */
 } lecs_client;
 
 static lecs_call *call_new(lua_State *L, lecs_ctx *x);
@@ -134,6 +148,48 @@ static lecs_ctx *get_ctx(lua_State *L) {
   return c;
 }
 
+/* Level of the first stack frame outside the module's Lua half (chunk
+ * "=[ecs]"): the caller of the public function, however many helper layers
+ * or tail calls lie between. */
+static int caller_level(lua_State *L) {
+  lua_Debug ar;
+  int lvl = 1;
+  while (lua_getstack(L, lvl, &ar)) {
+    lua_getinfo(L, "S", &ar);
+    if (strcmp(ar.source, "=[ecs]") != 0) break;
+    lvl++;
+  }
+  return lvl;
+}
+
+int lecs_error(lua_State *L, const char *fmt, ...) {
+  va_list ap;
+  luaL_where(L, caller_level(L));
+  va_start(ap, fmt);
+  lua_pushvfstring(L, fmt, ap);
+  va_end(ap);
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
+int lecs_argerror(lua_State *L, int arg, const char *fn, const char *fmt, ...) {
+  va_list ap;
+  const char *msg;
+  va_start(ap, fmt);
+  msg = lua_pushvfstring(L, fmt, ap);
+  va_end(ap);
+  return lecs_error(L, "bad argument #%d to '%s' (%s)", arg, fn, msg);
+}
+
+/* The string at idx, refused (naming what inside argument arg of fn) when
+ * it holds a NUL byte: C would silently cut it short there. */
+const char *lecs_checkcstr(lua_State *L, int idx, int arg, const char *fn, const char *what) {
+  size_t n;
+  const char *s = lua_tolstring(L, idx, &n);
+  if (s && strlen(s) != n) lecs_argerror(L, arg, fn, "%s: must not contain a NUL byte", what);
+  return s;
+}
+
 static void call_free(lecs_call *c) {
   ecs_http_req_free(&c->req);
   ecs_client_config_free(&c->cfg);
@@ -152,6 +208,29 @@ static void call_unlink(lecs_call *c) {
   else if (x->calls == c) x->calls = c->next;
   if (c->next) c->next->prev = c->prev;
   c->prev = c->next = NULL;
+  if (c->ref) c->ref->c = NULL; /* from now on whoever unlinked it frees it */
+  c->ref = NULL;
+}
+
+/* Drops a call nobody will finish: cancels its transfer, takes it off the
+ * done list and frees it (call_free wipes the secrets). */
+static void call_discard(lecs_call *c) {
+  lecs_ctx *x = c->ctx;
+  lecs_call **p;
+  if (c->state == CALL_INFLIGHT && x->http) ecs_http_cancel(x->http, &c->req);
+  for (p = &x->done_head; *p; p = &(*p)->done_next)
+    if (*p == c) {
+      *p = c->done_next;
+      break;
+    }
+  call_unlink(c);
+  call_free(c);
+}
+
+static int callref_gc(lua_State *L) {
+  lecs_callref *r = luaL_checkudata(L, 1, LECS_CALLREF);
+  if (r->c) call_discard(r->c);
+  return 0;
 }
 
 /* __gc of the context: aborts transfers, then frees every call and limiter. */
@@ -159,9 +238,10 @@ static int ctx_gc(lua_State *L) {
   lecs_ctx *x = luaL_checkudata(L, 1, LECS_CTX_MT);
   if (x->http) ecs_http_free(x->http);
   x->http = NULL;
+  x->done_head = NULL;
   while (x->calls) {
     lecs_call *c = x->calls;
-    call_unlink(c);
+    call_unlink(c); /* also detaches its callref */
     call_free(c);
   }
   while (x->limiters) {
@@ -281,10 +361,9 @@ static void opt_string(lua_State *L, int idx, const char *k, char **dst, unsigne
   if (!lua_isnil(L, -1)) {
     char *s;
     if (lua_type(L, -1) != LUA_TSTRING) {
-      lua_pushfstring(L, "%s: string expected, got %s", k, luaL_typename(L, -1));
-      luaL_argerror(L, 1, lua_tostring(L, -1));
+      lecs_argerror(L, 1, fn, "%s: string expected, got %s", k, luaL_typename(L, -1));
     }
-    s = strdup(lua_tostring(L, -1));
+    s = strdup(lecs_checkcstr(L, -1, 1, fn, k));
     if (!s) luaL_error(L, "%s: out of memory", fn);
     free(*dst);
     *dst = s;
@@ -295,25 +374,42 @@ static void opt_string(lua_State *L, int idx, const char *k, char **dst, unsigne
 
 /* Reads number option k in seconds; returns 1 when present. Raises unless
  * it is a number within [lo, hi]. */
-static int opt_number(lua_State *L, int idx, const char *k, double lo, double hi, double *out) {
+static int opt_number(lua_State *L, int idx, const char *k, double lo, double hi, double *out,
+                      const char *fn) {
   int present = 0;
   lua_getfield(L, idx, k);
   if (!lua_isnil(L, -1)) {
     double d;
     if (lua_type(L, -1) != LUA_TNUMBER) {
-      lua_pushfstring(L, "%s: number expected, got %s", k, luaL_typename(L, -1));
-      luaL_argerror(L, 1, lua_tostring(L, -1));
+      lecs_argerror(L, 1, fn, "%s: number expected, got %s", k, luaL_typename(L, -1));
     }
     d = lua_tonumber(L, -1);
-    if (!(d >= lo && d <= hi)) {
-      lua_pushfstring(L, "%s: must be between %f and %f", k, lo, hi);
-      luaL_argerror(L, 1, lua_tostring(L, -1));
-    }
+    if (!(d >= lo && d <= hi)) /* NaN fails both comparisons */
+      lecs_argerror(L, 1, fn, "%s: must be between %f and %f", k, lo, hi);
     *out = d;
     present = 1;
   }
   lua_pop(L, 1);
   return present;
+}
+
+/* dry_run = true turns a dry run on: for every client when c is the
+ * default client (ecs.configure, ecsrun --dry-run), else for c. Once the
+ * module-wide dry run is on, nothing turns it off: dry_run = false then
+ * raises, so a script cannot undo the dry run its caller chose. */
+static void apply_dry_run(lua_State *L, int idx, lecs_client *c, const char *fn) {
+  lecs_ctx *x = get_ctx(L);
+  lua_getfield(L, idx, "dry_run");
+  if (!lua_isnil(L, -1)) {
+    if (!lua_isboolean(L, -1)) lecs_argerror(L, 1, fn, "dry_run: boolean expected");
+    if (!lua_toboolean(L, -1) && x->dry_run)
+      lecs_argerror(L, 1, fn, "dry_run: the dry run is on and cannot be turned off");
+    if (lua_toboolean(L, -1)) {
+      if (c->is_default) x->dry_run = 1;
+      else c->dry_run = 1;
+    }
+  }
+  lua_pop(L, 1);
 }
 
 /* Applies the options table at idx to client c (used by ecs.client and
@@ -328,12 +424,10 @@ static void client_apply(lua_State *L, int idx, lecs_client *c, const char *fn) 
     if (lua_type(L, -1) == LUA_TSTRING)
       for (i = 0; client_opts[i]; i++)
         if (strcmp(client_opts[i], lua_tostring(L, -1)) == 0) ok = 1;
-    if (!ok && !(c->is_default && lua_type(L, -1) == LUA_TSTRING &&
-                 strcmp(lua_tostring(L, -1), "dry_run") == 0)) {
-      lua_pushfstring(L, "unknown option '%s'", luaL_tolstring(L, -1, NULL));
-      luaL_argerror(L, 1, lua_tostring(L, -1));
-    }
+    if (!ok && !(lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "dry_run") == 0))
+      lecs_argerror(L, 1, fn, "unknown option '%s'", luaL_tolstring(L, -1, NULL));
   }
+  apply_dry_run(L, idx, c, fn); /* first: a refusal changes nothing */
   opt_string(L, idx, "region", &c->cfg.region, &c->set, OPT_REGION, fn);
   opt_string(L, idx, "endpoint", &c->cfg.endpoint, &c->set, OPT_ENDPOINT, fn);
   opt_string(L, idx, "user_agent", &c->cfg.user_agent, &c->set, OPT_UA, fn);
@@ -343,36 +437,36 @@ static void client_apply(lua_State *L, int idx, lecs_client *c, const char *fn) 
   if (c->set & OPT_ENDPOINT) {
     const char *e = c->cfg.endpoint;
     if (strncmp(e, "https://", 8) != 0 && strncmp(e, "http://", 7) != 0)
-      luaL_argerror(L, 1, "endpoint: must start with https:// or http://");
+      lecs_argerror(L, 1, fn, "endpoint: must start with https:// or http://");
   }
   lua_getfield(L, idx, "signature");
   if (!lua_isnil(L, -1)) {
     const char *s = lua_tostring(L, -1);
     if (lua_type(L, -1) != LUA_TSTRING || (strcmp(s, "v3") != 0 && strcmp(s, "v1") != 0))
-      luaL_argerror(L, 1, "signature: must be \"v3\" or \"v1\"");
+      lecs_argerror(L, 1, fn, "signature: must be \"v3\" or \"v1\"");
     c->cfg.signature = s[1] == '3' ? 3 : 1;
     c->set |= OPT_SIGNATURE;
   }
   lua_pop(L, 1);
-  if (opt_number(L, idx, "connect_timeout", 0.001, 600, &d)) {
+  if (opt_number(L, idx, "connect_timeout", 0.001, 600, &d, fn)) {
     c->cfg.connect_timeout_ms = (long)(d * 1000);
     c->set |= OPT_CONNECT;
   }
-  if (opt_number(L, idx, "timeout", 0.001, 3600, &d)) {
+  if (opt_number(L, idx, "timeout", 0.001, 3600, &d, fn)) {
     c->cfg.timeout_ms = (long)(d * 1000);
     c->set |= OPT_TIMEOUT;
   }
-  if (opt_number(L, idx, "qps", 0, 100000, &d)) {
+  if (opt_number(L, idx, "qps", 0, 100000, &d, fn)) {
     c->qps = d;
     c->set |= OPT_QPS;
   }
-  if (opt_number(L, idx, "max_response", 1024, 1024.0 * 1024 * 1024, &d)) {
+  if (opt_number(L, idx, "max_response", 1024, 1024.0 * 1024 * 1024, &d, fn)) {
     c->cfg.max_response = (size_t)d;
     c->set |= OPT_MAXRESP;
   }
   lua_getfield(L, idx, "insecure_http");
   if (!lua_isnil(L, -1)) {
-    if (!lua_isboolean(L, -1)) luaL_argerror(L, 1, "insecure_http: boolean expected");
+    if (!lua_isboolean(L, -1)) lecs_argerror(L, 1, fn, "insecure_http: boolean expected");
     c->cfg.insecure_http = lua_toboolean(L, -1);
     c->set |= OPT_INSECURE;
   }
@@ -381,31 +475,27 @@ static void client_apply(lua_State *L, int idx, lecs_client *c, const char *fn) 
   if (!lua_isnil(L, -1)) {
     const char *id, *secret, *token = NULL;
     int t = lua_gettop(L);
-    if (!lua_istable(L, t)) luaL_argerror(L, 1, "credentials: table expected");
+    if (!lua_istable(L, t)) lecs_argerror(L, 1, fn, "credentials: table expected");
     lua_getfield(L, t, "access_key_id");
     lua_getfield(L, t, "access_key_secret");
     lua_getfield(L, t, "security_token");
-    id = lua_tostring(L, t + 1);
-    secret = lua_tostring(L, t + 2);
-    if (lua_type(L, t + 1) != LUA_TSTRING || !*id)
-      luaL_argerror(L, 1, "credentials.access_key_id: non-empty string expected");
-    if (lua_type(L, t + 2) != LUA_TSTRING || !*secret)
-      luaL_argerror(L, 1, "credentials.access_key_secret: non-empty string expected");
+    /* types first: lua_tolstring would turn a number into a string */
+    if (lua_type(L, t + 1) != LUA_TSTRING || lua_rawlen(L, t + 1) == 0)
+      lecs_argerror(L, 1, fn, "credentials.access_key_id: non-empty string expected");
+    if (lua_type(L, t + 2) != LUA_TSTRING || lua_rawlen(L, t + 2) == 0)
+      lecs_argerror(L, 1, fn, "credentials.access_key_secret: non-empty string expected");
+    id = lecs_checkcstr(L, t + 1, 1, fn, "credentials.access_key_id");
+    secret = lecs_checkcstr(L, t + 2, 1, fn, "credentials.access_key_secret");
     if (!lua_isnil(L, t + 3)) {
       if (lua_type(L, t + 3) != LUA_TSTRING)
-        luaL_argerror(L, 1, "credentials.security_token: string expected");
-      token = lua_tostring(L, t + 3);
+        lecs_argerror(L, 1, fn, "credentials.security_token: string expected");
+      token = lecs_checkcstr(L, t + 3, 1, fn, "credentials.security_token");
     }
     if (ecs_creds_set(&c->creds, id, secret, token, NULL) < 0) luaL_error(L, "%s: out of memory", fn);
     c->has_creds = 1;
     lua_settop(L, t);
   }
   lua_pop(L, 1);
-  if (c->is_default) {
-    lua_getfield(L, idx, "dry_run");
-    if (!lua_isnil(L, -1)) get_ctx(L)->dry_run = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-  }
 }
 
 static lecs_client *client_new(lua_State *L) {
@@ -522,7 +612,7 @@ static int lecs_client_info(lua_State *L) {
     }
   }
   ecs_creds_free(&got); /* cr is not used below */
-  lua_pushboolean(L, x->dry_run);
+  lua_pushboolean(L, x->dry_run || c->dry_run);
   lua_setfield(L, -2, "dry_run");
   return 1;
 }
@@ -678,6 +768,7 @@ static int lecs_audit_open(lua_State *L) {
   lecs_ctx *x = get_ctx(L);
   const char *path = luaL_optstring(L, 1, NULL);
   ecs_error e;
+  if (path) lecs_checkcstr(L, 1, 1, "open", "path");
   ecs_audit_close(x->audit);
   x->audit = NULL;
   if (!path) {
@@ -899,23 +990,25 @@ static int lecs_call_api(lua_State *L) {
   cJSON *j = NULL;
   const char *iid;
   double qps, wait = 0;
-  if (!*action) luaL_argerror(L, 2, "action must not be empty");
+  /* argument numbers as the caller sees them: ecs.call(action, params) */
+  if (!*action) lecs_argerror(L, 1, "call", "action must not be empty");
+  lecs_checkcstr(L, 2, 1, "call", "action");
+  if (region) lecs_checkcstr(L, 4, 1, "call", "region");
   if (!lua_isnoneornil(L, 3)) {
     luaL_checktype(L, 3, LUA_TTABLE);
     /* may raise on a bad value: done before the call exists (the tree is
      * owned by a box on the stack) */
-    j = lecs_to_json(L, 3, "bad argument #3 to 'call'");
+    j = lecs_to_json(L, 3, "bad argument #2 to 'call'");
   }
   c = call_new(L, x);
   c->attempt = attempt > 0 && attempt < 1000000 ? (int)attempt : 0;
   if ((j && ecs_flatten(&c->params, NULL, j) < 0) || !(c->action = strdup(action)) ||
       (region && !(c->region = strdup(region))) || effective_config(&c->cfg, cl, d) < 0 ||
       ((iid = ecs_params_get(&c->params, "InstanceId")) && !(c->instance_id = strdup(iid)))) {
-    call_unlink(c);
-    call_free(c);
+    call_discard(c);
     return luaL_error(L, "out of memory");
   }
-  c->dry_run = x->dry_run && ecs_action_is_mutating(action);
+  c->dry_run = (x->dry_run || cl->dry_run) && ecs_action_is_mutating(action);
   if (!c->dry_run && call_creds(x, c, cl, d) < 0) {
     c->state = CALL_DONE;
     return call_finish(L, c);
@@ -929,8 +1022,7 @@ static int lecs_call_api(lua_State *L) {
     snprintf(key, sizeof key, "%s\n%s\n%s", c->creds.access_key_id, r, action);
     wait = limiter_reserve(x, key, qps, mono_now(), &oom);
     if (oom) {
-      call_unlink(c);
-      call_free(c);
+      call_discard(c);
       return luaL_error(L, "out of memory");
     }
   }
@@ -953,10 +1045,17 @@ static int lecs_call_api(lua_State *L) {
   return call_finish(L, c);
 }
 
-/* Allocates a call owned by the context's list (so a raise leaks nothing). */
+/* Allocates a call on the context's list and pushes its callref: while the
+ * calling C function's stack holds the callref, a raise or an abandoned
+ * coroutine frees the call at the next collection. */
 static lecs_call *call_new(lua_State *L, lecs_ctx *x) {
-  lecs_call *c = calloc(1, sizeof *c);
-  if (!c) luaL_error(L, "out of memory");
+  lecs_callref *r = lua_newuserdatauv(L, sizeof *r, 0);
+  lecs_call *c;
+  r->c = NULL;
+  luaL_setmetatable(L, LECS_CALLREF);
+  if (!(c = calloc(1, sizeof *c))) luaL_error(L, "out of memory");
+  r->c = c;
+  c->ref = r;
   ecs_http_req_init(&c->req);
   ecs_client_config_init(&c->cfg);
   ecs_creds_init(&c->creds);
@@ -1058,6 +1157,31 @@ static int lecs_set_scheduler(lua_State *L) {
   return 0;
 }
 
+/* core.set_yield_guard(fn): keeps the scheduler's guarded coroutine.yield
+ * for hosts that choose to install it (lecs_install_yield_guard). */
+static int lecs_set_yield_guard(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_settop(L, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, LECS_YIELD_GUARD);
+  return 0;
+}
+
+int lecs_install_yield_guard(lua_State *L) {
+  lua_getglobal(L, "coroutine");
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    return -1;
+  }
+  lua_getfield(L, LUA_REGISTRYINDEX, LECS_YIELD_GUARD);
+  if (!lua_isfunction(L, -1)) {
+    lua_pop(L, 2);
+    return -1;
+  }
+  lua_setfield(L, -2, "yield");
+  lua_pop(L, 1);
+  return 0;
+}
+
 static int lecs_now(lua_State *L) {
   lua_pushnumber(L, wall_now());
   return 1;
@@ -1113,6 +1237,10 @@ static void open_context(lua_State *L) {
   if (!x->http) luaL_error(L, "ecs: cannot initialise libcurl");
   lua_setfield(L, LUA_REGISTRYINDEX, LECS_CTX);
 
+  luaL_newmetatable(L, LECS_CALLREF);
+  lua_pushcfunction(L, callref_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
   luaL_newmetatable(L, LECS_CLIENT);
   lua_pushcfunction(L, client_gc);
   lua_setfield(L, -2, "__gc");
@@ -1153,6 +1281,7 @@ int luaopen_ecs(lua_State *L) {
       {"poll", lecs_poll},
       {"set_client_methods", lecs_set_client_methods},
       {"set_scheduler", lecs_set_scheduler},
+      {"set_yield_guard", lecs_set_yield_guard},
       {"stderr_isatty", lecs_stderr_isatty},
       {"text_escape", lecs_text_escape},
       {"utf8_clean", lecs_utf8_clean},

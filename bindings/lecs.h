@@ -10,6 +10,21 @@ struct cJSON;
 
 /* Opens the module: pushes the `ecs` table. */
 int luaopen_ecs(lua_State *L);
+/* Replaces the global coroutine.yield with the scheduler's guard (a raw
+ * yield inside an ecs task raises at the yield). For hosts that own their
+ * globals (ecsrun); require "ecs" alone never touches coroutine.yield.
+ * Call after luaopen_ecs. 0, or -1 when there is no coroutine library. */
+int lecs_install_yield_guard(lua_State *L);
+
+/* Misuse errors, positioned at the first stack frame outside the module's
+ * Lua half (the caller's line, through helper layers and tail calls).
+ * lecs_error raises the formatted message; lecs_argerror raises
+ * "bad argument #arg to 'fn' (msg)". Neither returns. */
+int lecs_error(lua_State *L, const char *fmt, ...);
+int lecs_argerror(lua_State *L, int arg, const char *fn, const char *fmt, ...);
+/* lua_tostring of idx, raising (argument arg of fn, naming what) when the
+ * string holds a NUL byte, which C would take for its end. */
+const char *lecs_checkcstr(lua_State *L, int idx, int arg, const char *fn, const char *what);
 
 /* JSON <-> Lua (lecs_json.c). */
 /* Pushes the Lua value for v (objects/arrays -> tables, null -> ecs.null). */

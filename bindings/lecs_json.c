@@ -76,23 +76,32 @@ static int is_array_marked(lua_State *L, int idx) {
   return r;
 }
 
+/* The string at idx; raises when it holds a NUL byte (cJSON keeps C
+ * strings: the rest would be silently dropped). */
+static const char *checkcstr(lua_State *L, int idx, const char *what, const char *kind) {
+  size_t n;
+  const char *s = lua_tolstring(L, idx, &n);
+  if (strlen(s) != n) lecs_error(L, "%s (a %s with a NUL byte cannot be encoded)", what, kind);
+  return s;
+}
+
 /* Converts the value at idx into a new cJSON node. Raises on unsupported
  * values; the caller's box owns what has been attached so far. */
 static cJSON *to_json(lua_State *L, int idx, int depth, const char *what) {
   cJSON *node = NULL;
   idx = lua_absindex(L, idx);
   if (depth > LECS_MAX_DEPTH)
-    luaL_error(L, "%s: nested too deep (more than %d levels; a cycle?)", what, LECS_MAX_DEPTH);
+    lecs_error(L, "%s (nested too deep: more than %d levels; a cycle?)", what, LECS_MAX_DEPTH);
   switch (lua_type(L, idx)) {
     case LUA_TNIL: node = cJSON_CreateNull(); break;
     case LUA_TBOOLEAN: node = cJSON_CreateBool(lua_toboolean(L, idx)); break;
     case LUA_TNUMBER: {
       double d = lua_tonumber(L, idx);
-      if (!isfinite(d)) luaL_error(L, "%s: cannot encode %s as JSON", what, d != d ? "NaN" : "inf");
+      if (!isfinite(d)) lecs_error(L, "%s (cannot encode %s as JSON)", what, d != d ? "NaN" : "inf");
       node = cJSON_CreateNumber(d);
       break;
     }
-    case LUA_TSTRING: node = cJSON_CreateString(lua_tostring(L, idx)); break;
+    case LUA_TSTRING: node = cJSON_CreateString(checkcstr(L, idx, what, "string")); break;
     case LUA_TLIGHTUSERDATA:
       if (lua_touserdata(L, idx) == NULL) {
         node = cJSON_CreateNull();
@@ -101,7 +110,7 @@ static cJSON *to_json(lua_State *L, int idx, int depth, const char *what) {
       /* fallthrough */
     default:
       if (lua_type(L, idx) != LUA_TTABLE)
-        luaL_error(L, "%s: cannot encode a %s as JSON", what, luaL_typename(L, idx));
+        lecs_error(L, "%s (cannot encode a %s as JSON)", what, luaL_typename(L, idx));
       {
         lua_Integer n;
         luaL_checkstack(L, 4, "json");
@@ -138,19 +147,20 @@ static cJSON *to_json(lua_State *L, int idx, int depth, const char *what) {
             cJSON **tmp;
             const char *key;
             if (lua_type(L, -2) == LUA_TSTRING) {
-              key = lua_tostring(L, -2);
+              key = lua_tostring(L, -2); /* checked below, once node is boxed */
             } else if (lua_type(L, -2) == LUA_TNUMBER) {
               cJSON_Delete(node);
-              luaL_error(L, "%s: table mixes array items and named keys", what);
+              lecs_error(L, "%s (table mixes array items and named keys)", what);
               return NULL;
             } else {
               cJSON_Delete(node);
-              luaL_error(L, "%s: table key of type %s cannot be a JSON name", what,
+              lecs_error(L, "%s (table key of type %s cannot be a JSON name)", what,
                          luaL_typename(L, -2));
               return NULL;
             }
             tmp = box_new(L);
             *tmp = node;
+            checkcstr(L, -3, what, "key");
             child = to_json(L, -2, depth + 1, what);
             *tmp = NULL;
             lua_pop(L, 2); /* box, value */

@@ -70,7 +70,15 @@ static const char *opt_str(lua_State *L, const char *k, const char *dflt, size_t
     lua_pushfstring(L, "%s: string expected, got %s", k, luaL_typename(L, -1));
     luaL_argerror(L, 1, lua_tostring(L, -1));
   }
-  s = lua_tolstring(L, -1, len);
+  {
+    size_t n;
+    s = lua_tolstring(L, -1, &n);
+    if (len) *len = n;
+    else if (strlen(s) != n) { /* read as a C string: a NUL would cut it short */
+      lua_pushfstring(L, "%s: must not contain a NUL byte", k);
+      luaL_argerror(L, 1, lua_tostring(L, -1));
+    }
+  }
   lua_pop(L, 1); /* still referenced by the options table */
   return s;
 }

@@ -79,7 +79,7 @@ static int sim_start(lua_State *L) {
   luaL_setmetatable(L, LECS_SIM);
   err[0] = '\0';
   if (lua_type(L, 1) == LUA_TSTRING) {
-    s->sim = ecs_sim_start_file(lua_tostring(L, 1), &o, err, sizeof err);
+    s->sim = ecs_sim_start_file(lecs_checkcstr(L, 1, 1, "start", "path"), &o, err, sizeof err);
   } else if (lua_istable(L, 1)) {
     cJSON *j = lecs_to_json(L, 1, "bad argument #1 to 'start'");
     char *text = cJSON_PrintUnformatted(j);

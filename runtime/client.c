@@ -550,6 +550,21 @@ static int bad_body(const ecs_http_req *req, ecs_error *err) {
   return -1;
 }
 
+/* An answer over the decoding limits (json.h): EJSON, not decoded at all,
+ * so that its memory stays bounded by the size cap. Ambiguous like any
+ * answer that cannot be read; a retry would get the same. */
+static int too_complex(const ecs_http_req *req, const char *why, ecs_error *err) {
+  size_t cap = req->max_response ? req->max_response : DEFAULT_MAX_RESPONSE;
+  ecs_error_set(err, ECS_KIND_TRANSPORT, "EJSON",
+                "HTTP %ld answer not decoded: %s (limits: %d levels, %zu values; %zu bytes)",
+                req->status, why, ECS_JSON_MAX_DEPTH, ecs_json_max_values(cap),
+                req->resp_body.len);
+  err->status = (int)req->status;
+  err->retryable = 0;
+  err->ambiguous = 1; /* the server saw the request; its outcome is unknown */
+  return -1;
+}
+
 /* String member under either spelling (RequestId / requestId). */
 static const char *member(const cJSON *o, const char *a, const char *b) {
   const char *v = ecs_json_str(o, a);
@@ -559,13 +574,15 @@ static const char *member(const cJSON *o, const char *a, const char *b) {
 /* Interprets a completed request (see client.h). */
 int ecs_client_finish(const ecs_http_req *req, cJSON **body, ecs_error *err) {
   cJSON *j;
-  const char *code, *msg;
+  const char *code, *msg, *why;
   *body = NULL;
   if (req->failed) {
     error_copy(err, &req->err);
     return -1;
   }
-  j = ecs_json_parse(req->resp_body.data, req->resp_body.len);
+  j = ecs_json_parse_capped(req->resp_body.data, req->resp_body.len,
+                            req->max_response ? req->max_response : DEFAULT_MAX_RESPONSE, &why);
+  if (!j && why) return too_complex(req, why, err);
   if (!cJSON_IsObject(j)) {
     cJSON_Delete(j);
     return bad_body(req, err);

@@ -220,6 +220,10 @@ void ecs_http_req_free(ecs_http_req *r) {
 
 int ecs_http_active(const ecs_http *h) { return h ? h->active : 0; }
 
+void ecs_http_cancel(ecs_http *h, ecs_http_req *r) {
+  if (h && r && r->easy) xfer_release(h, r->easy);
+}
+
 /* 1 when host (as CURLU returns it: IPv6 in brackets) is a loopback name or
  * address: localhost, 127.0.0.0/8, ::1. */
 static int host_is_loopback(const char *host) {

@@ -47,6 +47,9 @@ ecs_http *ecs_http_new(void);
 void ecs_http_free(ecs_http *h);
 void ecs_http_req_init(ecs_http_req *r);
 void ecs_http_req_free(ecs_http_req *r); /* must not be in flight */
+/* Aborts r's transfer if it is in flight (its done callback is NOT called);
+ * afterwards r may be freed. */
+void ecs_http_cancel(ecs_http *h, ecs_http_req *r);
 /* Resets the output fields so the request can be submitted again. */
 void ecs_http_req_reset_output(ecs_http_req *r);
 

@@ -22,22 +22,71 @@ local M = {
   error = core.error,
 }
 
--- Raises "bad argument #n to 'fn' (msg)" at the caller of the API function.
-local function argerror(n, fn, msg, level)
-  error(("bad argument #%d to '%s' (%s)"):format(n, fn, msg), (level or 2) + 1)
+-- Misuse raises "bad argument #n to 'fn' (msg)" positioned at the first
+-- stack frame outside this module: the caller's line, however many helper
+-- layers or tail calls lie between (the C half does the same: lecs_argerror).
+-- Methods number their arguments as luaL_argerror does (self is not counted).
+local getinfo = debug.getinfo
+local MODSRC = "=[ecs]"
+
+local function caller_level()
+  local lvl = 3 -- 1: caller_level, 2: the raising helper, 3: its caller
+  while true do
+    local i = getinfo(lvl, "S")
+    if not i then return 0 end
+    if i.source ~= MODSRC then return lvl - 1 end -- as error() counts from the raiser
+    lvl = lvl + 1
+  end
+end
+
+-- Raises msg at the caller of the API function (see above).
+local function raise(msg)
+  error(msg, caller_level())
+end
+
+local function argerror(n, fn, msg)
+  raise(("bad argument #%d to '%s' (%s)"):format(n, fn, msg))
 end
 
 local function checktype(v, want, n, fn, optional)
   local t = type(v)
   if t == want or (optional and v == nil) then return v end
-  argerror(n, fn, ("%s expected, got %s"):format(want, v == nil and "no value" or t), 2)
+  argerror(n, fn, ("%s expected, got %s"):format(want, v == nil and "no value" or t))
+end
+
+-- A finite number within [lo, hi] (NaN and +-inf never are; hi may be
+-- math.huge), else "bad argument #n to 'fn' (msg)".
+local function checknum(v, lo, hi, n, fn, msg)
+  if type(v) ~= "number" or v ~= v or v == huge or v == -huge or v < lo or v > hi then
+    argerror(n, fn, msg)
+  end
+  return v
+end
+
+-- A string without NUL bytes (the C side would cut it short at the first).
+local function checkstr(v, n, fn, what, optional)
+  if v == nil and optional then return nil end
+  if type(v) ~= "string" then
+    argerror(n, fn, ("%s: string expected, got %s"):format(what, v == nil and "no value" or type(v)))
+  end
+  if v:find("\0", 1, true) then argerror(n, fn, what .. ": must not contain a NUL byte") end
+  return v
+end
+
+-- self of a client method: luaL_argerror's "calling 'fn' on bad self".
+local function checkself(self, fn)
+  if not core.is_client(self) then
+    raise(("calling '%s' on bad self (ecs.client expected, got %s)"):format(fn,
+      self == nil and "no value" or type(self)))
+  end
+  return self
 end
 
 local function checkopts(opts, allowed, n, fn)
   if opts == nil then return {} end
-  if type(opts) ~= "table" then argerror(n, fn, "table expected, got " .. type(opts), 2) end
+  if type(opts) ~= "table" then argerror(n, fn, "table expected, got " .. type(opts)) end
   for k in pairs(opts) do
-    if not allowed[k] then argerror(n, fn, ("unknown option '%s'"):format(tostring(k)), 2) end
+    if not allowed[k] then argerror(n, fn, ("unknown option '%s'"):format(tostring(k))) end
   end
   return opts
 end
@@ -192,16 +241,18 @@ local function in_task()
   return not main and tasks[co] == true
 end
 
--- A task may only wait through ecs functions: a raw coroutine.yield inside
--- one raises right there (so ecs.parallel records it against its item).
--- Outside tasks, and in coroutines a task creates, yield is untouched.
-coroutine.yield = function(...)
+-- A task may only wait through ecs functions. The scheduler ends a task that
+-- yields anything else (after_resume). ecsrun, which owns its globals, also
+-- installs this guard as coroutine.yield so that the raw yield raises right
+-- at the yield; require "ecs" from another host leaves coroutine.yield alone.
+-- Outside tasks, and in coroutines a task creates, the guard is plain yield.
+core.set_yield_guard(function(...)
   if in_task() then
     error("coroutine.yield inside an ecs task: a task may only wait through ecs functions " ..
           "(ecs calls, ecs.sleep, ecs.join, ecs.parallel)", 2)
   end
   return cyield(...)
-end
+end)
 
 -- Is there anything that could still make progress?
 local function can_progress()
@@ -244,8 +295,19 @@ function M.join(t)
   return true, unpack(t.results, 1, t.results.n)
 end
 
-function Task:join() return M.join(self) end
+local function checktask(self, fn)
+  if getmetatable(self) ~= Task then
+    raise(("calling '%s' on bad self (ecs.task expected, got %s)"):format(fn,
+      self == nil and "no value" or type(self)))
+  end
+end
+
+function Task:join()
+  checktask(self, "join")
+  return M.join(self)
+end
 function Task:status()
+  checktask(self, "status")
   if not self.done then return "running" end
   return self.error ~= nil and "failed" or "done"
 end
@@ -272,7 +334,7 @@ end
 
 function M.sleep(s)
   checktype(s, "number", 1, "sleep")
-  if s ~= s or s < 0 then argerror(1, "sleep", "must be a number >= 0") end
+  checknum(s, 0, huge, 1, "sleep", "must be a number >= 0")
   if in_task() then
     cyield(TOKEN, "sleep", s)
     return
@@ -362,7 +424,7 @@ M.log = {
   error = function(msg, fields) log_write("error", msg, fields) end,
   -- ecs.log.configure{ format = "text"|"json", level = "debug"|"info"|"warn"|"error" }
   configure = function(o)
-    checkopts(o, set { "format", "level" }, 1, "configure")
+    o = checkopts(o, set { "format", "level" }, 1, "configure")
     if o.format ~= nil then
       if o.format ~= "text" and o.format ~= "json" then argerror(1, "configure", "format: \"text\" or \"json\" expected") end
       log_format = o.format
@@ -405,23 +467,32 @@ function M.client(opts)
   return core.client(opts)
 end
 
-function M.call(action, params)
+local function check_call(action, params)
   checktype(action, "string", 1, "call")
+  if action == "" then argerror(1, "call", "action must not be empty") end
+  checkstr(action, 1, "call", "action")
   checktype(params, "table", 2, "call", true)
+end
+
+function M.call(action, params)
+  check_call(action, params)
   return call(nil, action, params)
 end
 
 function clientm.call(self, action, params)
-  checktype(action, "string", 1, "call")
-  checktype(params, "table", 2, "call", true)
+  checkself(self, "call")
+  check_call(action, params)
   return call(self, action, params)
 end
 
-function clientm.info(self) return core.client_info(self) end
+function clientm.info(self) return core.client_info(checkself(self, "info")) end
 
 -- ecs.credentials([client]) -> { access_key_id=, provider=, expiration=, region= } or
 -- nil, err (ECREDS): resolves the default chain if needed; never the secret
 function M.credentials(c)
+  if c ~= nil and not core.is_client(c) then
+    argerror(1, "credentials", "ecs.client expected, got " .. type(c))
+  end
   local info, err = core.client_info(c, true)
   if not info then return nil, err end
   return { access_key_id = info.access_key_id, provider = info.provider,
@@ -451,19 +522,20 @@ local function backoff(o, n, err)
   return d
 end
 
-local function norm_retry(opts, fn)
-  checkopts(opts, retry_opts, 2, fn)
+local function norm_retry(opts, fn, n)
+  n = n or 2
+  opts = checkopts(opts, retry_opts, n, fn)
   local o = {
     attempts = opts.attempts or 5, base = opts.base or 1, cap = opts.cap or 30,
     jitter = opts.jitter or "full", on = opts.on or default_retry_on,
   }
-  if type(o.attempts) ~= "number" or o.attempts < 1 then argerror(2, fn, "attempts: number >= 1 expected", 3) end
-  if type(o.base) ~= "number" or o.base < 0 then argerror(2, fn, "base: number >= 0 expected", 3) end
-  if type(o.cap) ~= "number" or o.cap < 0 then argerror(2, fn, "cap: number >= 0 expected", 3) end
+  checknum(o.attempts, 1, huge, n, fn, "attempts: number >= 1 expected")
+  checknum(o.base, 0, huge, n, fn, "base: number >= 0 expected")
+  checknum(o.cap, 0, huge, n, fn, "cap: number >= 0 expected")
   if o.jitter ~= "full" and o.jitter ~= "equal" and o.jitter ~= "none" then
-    argerror(2, fn, "jitter: \"full\", \"equal\" or \"none\" expected", 3)
+    argerror(n, fn, "jitter: \"full\", \"equal\" or \"none\" expected")
   end
-  if type(o.on) ~= "function" then argerror(2, fn, "on: function expected", 3) end
+  if type(o.on) ~= "function" then argerror(n, fn, "on: function expected") end
   return o
 end
 
@@ -493,33 +565,35 @@ local inst_opts = set { "region", "status", "lock_reason", "ids", "charge_type",
 -- Builds the DescribeInstances filters of opts (shared by instances and
 -- reactivatable). Raises on misuse.
 local function describe_filters(opts, fn)
-  checkopts(opts, inst_opts, 1, fn)
+  opts = checkopts(opts, inst_opts, 1, fn)
   local p = {}
   for k, pk in pairs({ region = "RegionId", status = "Status", lock_reason = "LockReason",
                        charge_type = "InstanceChargeType", zone = "ZoneId", name = "InstanceName" }) do
     local v = opts[k]
     if v ~= nil then
-      if type(v) ~= "string" then argerror(1, fn, k .. ": string expected, got " .. type(v), 3) end
-      p[pk] = v
+      p[pk] = checkstr(v, 1, fn, k)
     end
   end
   if opts.tags ~= nil then
-    if type(opts.tags) ~= "table" then argerror(1, fn, "tags: table expected", 3) end
+    if type(opts.tags) ~= "table" then argerror(1, fn, "tags: table expected") end
     local keys = {}
     for k in pairs(opts.tags) do keys[#keys + 1] = tostring(k) end
     table.sort(keys)
     local tl = {}
-    for i, k in ipairs(keys) do tl[i] = { Key = k, Value = tostring(opts.tags[k]) } end
+    for i, k in ipairs(keys) do
+      tl[i] = { Key = checkstr(k, 1, fn, "tags key"), Value = checkstr(tostring(opts.tags[k]), 1, fn, "tags." .. k) }
+    end
     p.Tag = tl
   end
   if opts.ids ~= nil then
-    if type(opts.ids) ~= "table" then argerror(1, fn, "ids: table (list of instance ids) expected", 3) end
+    if type(opts.ids) ~= "table" then argerror(1, fn, "ids: table (list of instance ids) expected") end
     for i, id in ipairs(opts.ids) do
-      if type(id) ~= "string" then argerror(1, fn, ("ids[%d]: string expected"):format(i), 3) end
+      if type(id) ~= "string" then argerror(1, fn, ("ids[%d]: string expected"):format(i)) end
+      checkstr(id, 1, fn, ("ids[%d]"):format(i))
     end
   end
   local ps = opts.page_size or 100
-  if type(ps) ~= "number" or ps < 1 or ps > 100 then argerror(1, fn, "page_size: number 1-100 expected", 3) end
+  checknum(ps, 1, 100, 1, fn, "page_size: number 1-100 expected")
   p.MaxResults = floor(ps)
   return p, opts.ids
 end
@@ -557,7 +631,9 @@ local function instance_iter(c, p, ids)
 end
 
 function M.instances(opts) return instance_iter(nil, describe_filters(opts, "instances")) end
-function clientm.instances(self, opts) return instance_iter(self, describe_filters(opts, "instances")) end
+function clientm.instances(self, opts)
+  return instance_iter(checkself(self, "instances"), describe_filters(opts, "instances"))
+end
 
 -- Collects an iterator into a list; (nil, err) if it raised an err table.
 local function collect(it, keep)
@@ -604,7 +680,9 @@ local function reactivatable(c, opts, fn)
 end
 
 function M.reactivatable(opts) return reactivatable(nil, opts, "reactivatable") end
-function clientm.reactivatable(self, opts) return reactivatable(self, opts, "reactivatable") end
+function clientm.reactivatable(self, opts)
+  return reactivatable(checkself(self, "reactivatable"), opts, "reactivatable")
+end
 
 ------------------------------------------------------------------- waiting
 local wait_opts = set { "timeout", "interval", "region" }
@@ -623,11 +701,13 @@ end
 
 local function wait_for(c, id, status, opts)
   checktype(id, "string", 1, "wait_for")
+  checkstr(id, 1, "wait_for", "instance id")
   checktype(status, "string", 2, "wait_for")
   opts = checkopts(opts, wait_opts, 3, "wait_for")
+  checkstr(opts.region, 3, "wait_for", "region", true)
   local timeout, interval = opts.timeout or 600, opts.interval or 5
-  if type(timeout) ~= "number" or timeout < 0 then argerror(3, "wait_for", "timeout: number >= 0 expected") end
-  if type(interval) ~= "number" or interval <= 0 then argerror(3, "wait_for", "interval: number > 0 expected") end
+  checknum(timeout, 0, huge, 3, "wait_for", "timeout: number >= 0 expected")
+  checknum(interval, 1e-3, huge, 3, "wait_for", "interval: number > 0 expected")
   local deadline = mono() + timeout
   local last, lasterr
   while true do
@@ -657,7 +737,9 @@ local function wait_for(c, id, status, opts)
 end
 
 function M.wait_for(id, status, opts) return wait_for(nil, id, status, opts) end
-function clientm.wait_for(self, id, status, opts) return wait_for(self, id, status, opts) end
+function clientm.wait_for(self, id, status, opts)
+  return wait_for(checkself(self, "wait_for"), id, status, opts)
+end
 
 ---------------------------------------------------------------- reactivate
 local react_opts = set { "instance_id", "region", "retry" }
@@ -673,18 +755,20 @@ local function reactivate(c, arg, fn)
   elseif type(arg) == "table" then
     checkopts(arg, react_opts, 1, fn)
     id, region, ropts = arg.instance_id, arg.region, arg.retry
-    if type(id) ~= "string" then argerror(1, fn, "instance_id: string expected, got " .. type(id), 2) end
-    if region ~= nil and type(region) ~= "string" then argerror(1, fn, "region: string expected, got " .. type(region), 2) end
+    if type(id) ~= "string" then argerror(1, fn, "instance_id: string expected, got " .. type(id)) end
+    if region ~= nil and type(region) ~= "string" then argerror(1, fn, "region: string expected, got " .. type(region)) end
   else
-    argerror(1, fn, "instance id or table expected, got " .. (arg == nil and "no value" or type(arg)), 2)
+    argerror(1, fn, "instance id or table expected, got " .. (arg == nil and "no value" or type(arg)))
   end
-  if id == "" then argerror(1, fn, "instance_id must not be empty", 2) end
+  if id == "" then argerror(1, fn, "instance_id must not be empty") end
+  checkstr(id, 1, fn, "instance_id")
+  checkstr(region, 1, fn, "region", true)
   local o
   if ropts == false then
     o = { attempts = 1 }
   else
-    if ropts ~= nil and type(ropts) ~= "table" then argerror(1, fn, "retry: table or false expected", 2) end
-    o = norm_retry(ropts or { attempts = 4, base = 0.5, cap = 10 }, fn)
+    if ropts ~= nil and type(ropts) ~= "table" then argerror(1, fn, "retry: table or false expected") end
+    o = norm_retry(ropts or { attempts = 4, base = 0.5, cap = 10 }, fn, 1)
   end
   region = region or core.client_info(c).region
   local t0 = mono()
@@ -723,7 +807,7 @@ local function reactivate(c, arg, fn)
 end
 
 function M.reactivate(arg) return reactivate(nil, arg, "reactivate") end
-function clientm.reactivate(self, arg) return reactivate(self, arg, "reactivate") end
+function clientm.reactivate(self, arg) return reactivate(checkself(self, "reactivate"), arg, "reactivate") end
 
 ------------------------------------------------------------------ parallel
 local par_opts = set { "concurrency", "progress" }
@@ -735,7 +819,7 @@ function M.set_progress_default(on) progress_default = on and true or false end
 
 function M.set_default_concurrency(n)
   checktype(n, "number", 1, "set_default_concurrency")
-  if n < 1 then argerror(1, "set_default_concurrency", "must be >= 1") end
+  checknum(n, 1, huge, 1, "set_default_concurrency", "must be >= 1")
   default_concurrency = floor(n)
 end
 
@@ -761,7 +845,7 @@ function M.parallel(items, fn, opts)
   checktype(fn, "function", 2, "parallel")
   opts = checkopts(opts, par_opts, 3, "parallel")
   local conc = opts.concurrency or default_concurrency
-  if type(conc) ~= "number" or conc < 1 then argerror(3, "parallel", "concurrency: number >= 1 expected") end
+  checknum(conc, 1, huge, 3, "parallel", "concurrency: number >= 1 expected")
   local n = #items
   local results, errors = {}, {}
   local nexti, done, failed, active = 0, 0, 0, 0
@@ -772,13 +856,16 @@ function M.parallel(items, fn, opts)
     if type(e) == "table" then return e end
     return debug.traceback(tostring(e), 2)
   end
-  local function worker()
+  local current = {} -- worker number -> the item it runs
+  local function worker(w)
     while true do
       nexti = nexti + 1
       local i = nexti
       if i > n then return end
       active = active + 1
+      current[w] = i
       local ok, r, e = xpcall(fn, handler, items[i], i)
+      current[w] = nil
       active = active - 1
       if not ok then
         errors[i] = r
@@ -793,10 +880,20 @@ function M.parallel(items, fn, opts)
     end
   end
   local ws = {}
-  for w = 1, min(floor(conc), max(n, 1)) do ws[w] = M.spawn(worker) end
-  for w = 1, #ws do
+  for w = 1, min(floor(conc), max(n, 1)) do ws[w] = M.spawn(worker, w) end
+  local w = 1
+  while w <= #ws do
     local ok, e = M.join(ws[w])
-    if not ok then error(e, 0) end -- the worker itself broke: not an item failure
+    local i = current[w]
+    if not ok and i then -- the item ended its worker (a raw yield): its failure, and a new worker
+      current[w] = nil
+      errors[i], active, done, failed = e, active - 1, done + 1, failed + 1
+      if draw then draw(done, failed, active, false) end
+      ws[#ws + 1] = M.spawn(worker, #ws + 1)
+    elseif not ok then
+      error(e, 0) -- the worker itself broke: not an item failure
+    end
+    w = w + 1
   end
   if draw then draw(done, failed, 0, true) end
   return results, errors
@@ -812,6 +909,7 @@ M.audit = {}
 -- ecs.audit.open(path) -> true | nil, err
 function M.audit.open(path)
   checktype(path, "string", 1, "open")
+  checkstr(path, 1, "open", "path")
   local ok, err = core.audit_open(path)
   if ok then audit_path = path end
   return ok, err
@@ -865,9 +963,10 @@ end
 -- outcome, or an ambiguous outcome, and not done since: check their state
 -- before acting again. Lines that are not complete JSON (a crash mid-write)
 -- are skipped.
-function M.audit.read(path)
+local function audit_read(path, fn)
   path = path or audit_path
-  checktype(path, "string", 1, "read")
+  checktype(path, "string", 1, fn)
+  checkstr(path, 1, fn, "path")
   local f, msg = io.open(path, "r")
   if not f then
     return nil, core.error({ code = "ECONFIG", kind = "config", message = "cannot read the audit file: " .. tostring(msg) })
@@ -889,9 +988,11 @@ function M.audit.read(path)
   return { calls = calls, done = done, pending = pending }
 end
 
+function M.audit.read(path) return audit_read(path, "read") end
+
 -- ecs.audit.done([path]) -> set of instance ids already reactivated.
 function M.audit.done(path)
-  local a, err = M.audit.read(path)
+  local a, err = audit_read(path, "done")
   if not a then return nil, err end
   return a.done
 end
@@ -919,11 +1020,13 @@ function simm.requests(self) return sim_get(self, "/_sim/requests") end
 -- used for state/requests and passed on to client().
 function core.sim.connect(url, creds, opts)
   checktype(url, "string", 1, "connect")
+  checkstr(url, 1, "connect", "url")
   checktype(creds, "table", 2, "connect", true)
   opts = checkopts(opts, { ca_file = true }, 3, "connect")
   creds = creds or { access_key_id = "sim-ak", access_key_secret = "sim-secret" }
   local ca = opts.ca_file
-  if ca ~= nil and type(ca) ~= "string" then argerror(3, "connect", "ca_file: string expected", 1) end
+  if ca ~= nil and type(ca) ~= "string" then argerror(3, "connect", "ca_file: string expected") end
+  checkstr(ca, 3, "connect", "ca_file", true)
   return setmetatable({}, { __index = {
     url = function() return url end,
     ca_file = function() return ca end,
@@ -935,6 +1038,7 @@ end
 
 -- sim:client([opts]) -> a client pointed at this simulator with its keys.
 function simm.client(self, opts)
+  checktype(opts, "table", 1, "client", true)
   local o = { endpoint = self:url(), credentials = self:credentials() }
   if self.ca_file and self:ca_file() then o.ca_file = self:ca_file() end
   if opts then for k, v in pairs(opts) do o[k] = v end end

@@ -200,7 +200,7 @@ static int parse_filter(const sim_req *req, di_filter *f, sim_resp *r) {
   f->status = f->charge = f->lock = -1;
   if ((v = param(req, "InstanceIds"))) {
     const cJSON *e;
-    f->ids = cJSON_Parse(v);
+    f->ids = ecs_json_parse(v, strlen(v)); /* with the decoding limits of json.h */
     if (!cJSON_IsArray(f->ids) || cJSON_GetArraySize(f->ids) > 100) return sim_invalid(r, "InstanceIds");
     cJSON_ArrayForEach(e, f->ids) if (!cJSON_IsString(e)) return sim_invalid(r, "InstanceIds");
   }

@@ -715,6 +715,46 @@ static int load_roles(sim_fleet *f, const cJSON *arr, const cJSON *md, char *err
   return 0;
 }
 
+static int cmp_keys(const void *a, const void *b) {
+  return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
+
+/* Refuses a key that appears twice in one object, at any depth (cJSON keeps
+ * both and lookups see only the first, so a typo'd second copy would be
+ * silently ignored). path names v ("" at the top). Sorting the members
+ * keeps an object of many keys O(n log n). */
+static int no_duplicates(const cJSON *v, const char *path, char *err, size_t errlen) {
+  const cJSON *c;
+  char p[200];
+  size_t n = 0, i;
+  if (cJSON_IsObject(v)) {
+    const cJSON **m;
+    for (c = v->child; c; c = c->next) n++;
+    if (n > 1) {
+      if (!(m = malloc(n * sizeof *m))) return bad(err, errlen, *path ? path : "(top level)", "out of memory");
+      for (i = 0, c = v->child; c; c = c->next) m[i++] = c;
+      qsort(m, n, sizeof *m, cmp_keys);
+      for (i = 1; i < n && strcmp(m[i - 1]->string, m[i]->string) != 0; i++) {}
+      if (i < n) {
+        snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", m[i]->string);
+        free(m);
+        return bad(err, errlen, p, "duplicate key (each key may appear once)");
+      }
+      free(m);
+    }
+    for (c = v->child; c; c = c->next) {
+      snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", c->string);
+      if (no_duplicates(c, p, err, errlen) < 0) return -1;
+    }
+  } else if (cJSON_IsArray(v)) {
+    for (i = 0, c = v->child; c; c = c->next, i++) {
+      snprintf(p, sizeof p, "%s[%zu]", path, i);
+      if (no_duplicates(c, p, err, errlen) < 0) return -1;
+    }
+  }
+  return 0;
+}
+
 /* Parses the fleet text into f (zeroed first). On failure f is freed. */
 int sim_fleet_load(sim_fleet *f, const char *json, size_t n, char *err, size_t errlen) {
   static const char *const fields[] = {"accounts", "latency_ms", "start_delay_ms", "throttle",
@@ -723,6 +763,9 @@ int sim_fleet_load(sim_fleet *f, const char *json, size_t n, char *err, size_t e
   int rc = -1;
   memset(f, 0, sizeof *f);
   f->start_delay_ms = 1000;
+  if (n > ECS_SIM_FLEET_MAX_BYTES)
+    return bad(err, errlen, "(top level)", "larger than %zu MiB (%zu bytes)",
+               ECS_SIM_FLEET_MAX_BYTES >> 20, n);
   if (!(root = ecs_json_parse(json, n))) {
     const char *at = cJSON_GetErrorPtr();
     if (at && at >= json && at <= json + n)
@@ -733,7 +776,7 @@ int sim_fleet_load(sim_fleet *f, const char *json, size_t n, char *err, size_t e
     bad(err, errlen, "(top level)", "must be a JSON object");
     goto done;
   }
-  if (only_fields(root, fields, "", err, errlen) < 0 ||
+  if (no_duplicates(root, "", err, errlen) < 0 || only_fields(root, fields, "", err, errlen) < 0 ||
       load_accounts(f, cJSON_GetObjectItemCaseSensitive(root, "accounts"), err, errlen) < 0 ||
       get_int(root, "latency_ms", "", 0, 3600000, &f->latency_ms, err, errlen) < 0 ||
       get_int(root, "start_delay_ms", "", 0, 86400000, &f->start_delay_ms, err, errlen) < 0 ||

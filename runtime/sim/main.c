@@ -18,13 +18,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <microhttpd.h>
+
 #include "sim.h"
+
+#ifndef ECS_VERSION
+#define ECS_VERSION "0.0.0"
+#endif
 
 static const char usage[] =
     "usage: ecs-sim [--listen 127.0.0.1:PORT] [--latency-ms N] [--quiet]\n"
-    "               [--tls-cert FILE --tls-key FILE] FLEET.json\n";
+    "               [--tls-cert FILE --tls-key FILE] FLEET.json\n"
+    "       ecs-sim --version | --help\n"
+    "FLEET.json: at most 64 MiB, each key once per object (docs/fleet.md).\n";
 
-/* Reads a whole file; NULL on failure. Caller frees. */
+/* Reads a whole file; NULL on failure (*n > ECS_SIM_FLEET_MAX_BYTES when it
+ * is larger than that: it is not read further). Caller frees. */
 static char *read_file(const char *path, size_t *n) {
   FILE *f = fopen(path, "rb");
   char *buf = NULL, *nb;
@@ -39,6 +48,12 @@ static char *read_file(const char *path, size_t *n) {
     got = fread(buf + len, 1, cap - len, f);
     len += got;
     if (got == 0) break;
+    if (len > ECS_SIM_FLEET_MAX_BYTES) {
+      fclose(f);
+      free(buf);
+      *n = len;
+      return NULL;
+    }
   }
   if (ferror(f) || !buf || len + 4096 > cap) {
     fclose(f);
@@ -77,6 +92,9 @@ int main(int argc, char **argv) {
     } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       fputs(usage, stdout);
       return 0;
+    } else if (strcmp(argv[i], "--version") == 0) {
+      printf("ecs-sim %s (libmicrohttpd %s)\n", ECS_VERSION, MHD_get_version());
+      return 0;
     } else if (argv[i][0] == '-' || fleet) {
       fprintf(stderr, "ecs-sim: unexpected argument '%s'\n%s", argv[i], usage);
       return 2;
@@ -93,7 +111,11 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (!(text = read_file(fleet, &n))) {
-    fprintf(stderr, "ecs-sim: %s: cannot read\n", fleet);
+    if (n > ECS_SIM_FLEET_MAX_BYTES)
+      fprintf(stderr, "ecs-sim: %s: (top level): larger than %zu MiB\n", fleet,
+              ECS_SIM_FLEET_MAX_BYTES >> 20);
+    else
+      fprintf(stderr, "ecs-sim: %s: cannot read\n", fleet);
     return 2;
   }
   i = ecs_sim_check_fleet(text, n, err, sizeof err);

@@ -590,7 +590,14 @@ ecs_sim *ecs_sim_start_file(const char *path, const ecs_sim_opts *o, char *err, 
   }
   ecs_buf_init(&b);
   while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-    if (ecs_buf_add(&b, chunk, got) < 0) break;
+    if (b.len > ECS_SIM_FLEET_MAX_BYTES || ecs_buf_add(&b, chunk, got) < 0) break;
+  if (b.len > ECS_SIM_FLEET_MAX_BYTES) { /* /dev/zero or a mistake: never read it whole */
+    if (err)
+      snprintf(err, errlen, "%s: (top level): larger than %zu MiB", path, ECS_SIM_FLEET_MAX_BYTES >> 20);
+    fclose(f);
+    ecs_buf_free(&b);
+    return NULL;
+  }
   if (ferror(f) || got > 0) {
     if (err) snprintf(err, errlen, "%s: cannot read", path);
     fclose(f);

@@ -27,6 +27,9 @@ ecs_sim *ecs_sim_start(const char *fleet_json, size_t n, const ecs_sim_opts *o,
                        char *err, size_t errlen);
 ecs_sim *ecs_sim_start_file(const char *path, const ecs_sim_opts *o, char *err,
                             size_t errlen);
+/* Fleet files larger than this are refused (before they are read whole). */
+#define ECS_SIM_FLEET_MAX_BYTES ((size_t)64 << 20)
+
 /* Validates a fleet without serving: 0, or -1 with err set. */
 int ecs_sim_check_fleet(const char *fleet_json, size_t n, char *err, size_t errlen);
 

@@ -43,6 +43,9 @@ foreach(t
     finish_turns_truncated_json_into_ejson
     finish_copies_transport_errors
     finish_never_echoes_the_security_token
-    mutating_actions_are_told_apart_from_reads)
+    mutating_actions_are_told_apart_from_reads
+    json_check_limits_nesting_and_values
+    finish_refuses_8mib_of_empty_arrays_in_bounded_memory
+    finish_refuses_8mib_of_nesting_in_bounded_memory)
   add_test(NAME ${t} COMMAND test_client ${t})
 endforeach()

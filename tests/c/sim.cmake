@@ -12,6 +12,7 @@ foreach(case
     throttling_answers_with_retry_after faults_error_n_times_then_success
     fault_reset_closes_without_answer fault_apply_changes_state_before_reset
     fault_malformed_and_html503 sim_state_has_no_secrets bad_fleets_name_the_field
+    duplicate_keys_are_refused_at_any_depth fleets_over_the_size_cap_are_refused
     stop_is_prompt_with_hung_connection latency_does_not_block_other_connections
     throughput_over_keep_alive_is_reported)
   add_test(NAME sim_${case} COMMAND test_sim ${case})

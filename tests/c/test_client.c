@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <cjson/cJSON.h>
 
@@ -579,7 +580,88 @@ static void mutating_actions_are_told_apart_from_reads(void) {
   CHECK_INT(ecs_action_is_mutating(NULL), 1);
 }
 
+/* n nested arrays around "x" (n '[' then n ']'), in a malloc'd string. */
+static char *nested(size_t n, const char *inner) {
+  size_t k = strlen(inner), i;
+  char *s = malloc(2 * n + k + 1);
+  for (i = 0; i < n; i++) s[i] = '[';
+  memcpy(s + n, inner, k);
+  for (i = 0; i < n; i++) s[n + k + i] = ']';
+  s[2 * n + k] = '\0';
+  return s;
+}
+
+static void json_check_limits_nesting_and_values(void) {
+  const char *why = NULL;
+  char *s = nested(ECS_JSON_MAX_DEPTH, "1");
+  cJSON *j;
+  CHECK_INT(ecs_json_check(s, strlen(s), ECS_JSON_MAX_DEPTH, 100, &why), 0);
+  CHECK((j = ecs_json_parse(s, strlen(s))) != NULL);
+  cJSON_Delete(j);
+  free(s);
+  s = nested(ECS_JSON_MAX_DEPTH + 1, "1");
+  CHECK_INT(ecs_json_check(s, strlen(s), ECS_JSON_MAX_DEPTH, 100, &why), -1);
+  CHECK_STR(why, "nested too deep");
+  CHECK(ecs_json_parse(s, strlen(s)) == NULL); /* cJSON alone would take 1000 levels */
+  free(s);
+  /* brackets, braces and commas inside strings (escaped quotes too) are text */
+  s = nested(ECS_JSON_MAX_DEPTH, "\"[[[{{{,,,\\\"[[[\"");
+  CHECK_INT(ecs_json_check(s, strlen(s), ECS_JSON_MAX_DEPTH, ECS_JSON_MAX_DEPTH + 1, &why), 0);
+  free(s);
+  /* values: one more than the limit is refused */
+  CHECK_INT(ecs_json_check("[1,2,3]", 7, 8, 4, &why), 0);
+  CHECK_INT(ecs_json_check("[1,2,3,4]", 9, 8, 4, &why), -1);
+  CHECK_STR(why, "too many values");
+  CHECK_INT(ecs_json_check("{\"a\":1,\"b\":{}}", 15, 8, 4, &why), 0);
+  CHECK_INT((long long)ecs_json_max_values((size_t)8 << 20), 262144);
+  CHECK_INT((long long)ecs_json_max_values(1024), ECS_JSON_MIN_VALUES);
+}
+
+static long maxrss_kb(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+/* An 8 MiB answer of the given shape, decoded through ecs_client_finish:
+ * it must fail with EJSON naming the limit, and cost little memory beyond
+ * the body itself. */
+static void finish_refuses(const char *prefix, const char *unit, const char *suffix, const char *why) {
+  fixture f;
+  cJSON *body = NULL;
+  size_t cap = (size_t)8 << 20, ul = strlen(unit);
+  long before;
+  fx_init(&f, NULL, NULL);
+  f.req.status = 200;
+  f.req.max_response = cap;
+  ecs_buf_add(&f.req.resp_body, prefix, strlen(prefix));
+  while (f.req.resp_body.len + ul + strlen(suffix) < cap) ecs_buf_add(&f.req.resp_body, unit, ul);
+  ecs_buf_add(&f.req.resp_body, suffix, strlen(suffix));
+  before = maxrss_kb();
+  CHECK_INT(ecs_client_finish(&f.req, &body, &f.err), -1);
+  CHECK(body == NULL);
+  CHECK_STR(f.err.code, "EJSON");
+  CHECK(f.err.message && strstr(f.err.message, why) != NULL);
+  CHECK_INT(f.err.ambiguous, 1);
+  CHECK_INT(f.err.retryable, 0);
+  /* 2.8 million cJSON nodes would be some 180 MB; allow 16 MB of noise */
+  CHECK(maxrss_kb() - before < 16 * 1024);
+  fx_free(&f);
+}
+
+static void finish_refuses_8mib_of_empty_arrays_in_bounded_memory(void) {
+  finish_refuses("{\"a\":[[]", ",[]", "]}", "too many values");
+}
+
+static void finish_refuses_8mib_of_nesting_in_bounded_memory(void) {
+  finish_refuses("{\"a\":", "[", "", "nested too deep");
+}
+
 static const ecs_test_case cases[] = {
+  {"json_check_limits_nesting_and_values", json_check_limits_nesting_and_values},
+  {"finish_refuses_8mib_of_empty_arrays_in_bounded_memory",
+   finish_refuses_8mib_of_empty_arrays_in_bounded_memory},
+  {"finish_refuses_8mib_of_nesting_in_bounded_memory", finish_refuses_8mib_of_nesting_in_bounded_memory},
   {"v3_prepare_builds_the_sdk_request_and_signature_verifies",
    v3_prepare_builds_the_sdk_request_and_signature_verifies},
   {"v3_host_header_carries_non_default_port_only", v3_host_header_carries_non_default_port_only},

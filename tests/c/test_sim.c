@@ -875,6 +875,56 @@ static void bad_fleets_name_the_field(void) {
   CHECK_STR(err, "fleet: bogus: unknown field");
 }
 
+/* A key twice in one object is refused wherever it is (cJSON would keep
+ * both and every lookup would see only the first: a typo'd or repeated
+ * field silently ignored). */
+static void duplicate_keys_are_refused_at_any_depth(void) {
+  struct { const char *fleet, *msg; } rows[] = {
+      {"{\"latency_ms\":5,\"latency_ms\":0}", "fleet: latency_ms: duplicate key (each key may appear once)"},
+      {"{\"instances\":[{\"InstanceId\":\"a\",\"RegionId\":\"r\",\"Status\":\"Stopped\","
+       "\"Status\":\"Running\"}]}",
+       "fleet: instances[0].Status: duplicate key (each key may appear once)"},
+      {"{\"instances\":[{\"InstanceId\":\"a\",\"RegionId\":\"r\",\"Status\":\"Stopped\"},"
+       "{\"InstanceId\":\"b\",\"RegionId\":\"r\",\"Status\":\"Stopped\",\"Tags\":{\"env\":\"a\",\"env\":\"b\"}}]}",
+       "fleet: instances[1].Tags.env: duplicate key (each key may appear once)"},
+      {"{\"throttle\":{\"DescribeRegions\":{\"limit\":1,\"window_s\":1,\"limit\":9}}}",
+       "fleet: throttle.DescribeRegions.limit: duplicate key (each key may appear once)"},
+      /* even under a field that would be refused anyway: the duplicate is named first */
+      {"{\"bogus\":{\"x\":[{\"k\":1,\"k\":2}]}}", "fleet: bogus.x[0].k: duplicate key (each key may appear once)"},
+  };
+  char err[512];
+  size_t i;
+  for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    CHECK_INT(ecs_sim_check_fleet(rows[i].fleet, strlen(rows[i].fleet), err, sizeof err), -1);
+    CHECK_STR(err, rows[i].msg);
+  }
+  /* the same key in different objects is fine */
+  {
+    const char *ok = "{\"instances\":[{\"InstanceId\":\"a\",\"RegionId\":\"r\",\"Status\":\"Stopped\"},"
+                     "{\"InstanceId\":\"b\",\"RegionId\":\"r\",\"Status\":\"Stopped\"}]}";
+    CHECK_INT(ecs_sim_check_fleet(ok, strlen(ok), err, sizeof err), 0);
+  }
+}
+
+/* Fleets over ECS_SIM_FLEET_MAX_BYTES are refused before parsing; the file
+ * reader stops at the cap (a fleet of /dev/zero does not eat the memory). */
+static void fleets_over_the_size_cap_are_refused(void) {
+  size_t n = ECS_SIM_FLEET_MAX_BYTES + 1;
+  char *big = malloc(n + 1), err[512];
+  CHECK(big != NULL);
+  memset(big, ' ', n);
+  big[0] = '{';
+  big[n - 1] = '}';
+  big[n] = '\0';
+  CHECK_INT(ecs_sim_check_fleet(big, n, err, sizeof err), -1);
+  CHECK_STR(err, "fleet: (top level): larger than 64 MiB (67108865 bytes)");
+  CHECK_INT(ecs_sim_check_fleet(big + 1, n - 2, err, sizeof err), -1); /* "   ...}" just under: parsed */
+  CHECK(strstr(err, "larger than") == NULL);
+  free(big);
+  CHECK(ecs_sim_start_file("/dev/zero", NULL, err, sizeof err) == NULL);
+  CHECK_STR(err, "/dev/zero: (top level): larger than 64 MiB");
+}
+
 typedef struct hang_arg {
   ecs_sim *s;
   http_resp r;
@@ -1038,6 +1088,8 @@ static const ecs_test_case cases[] = {
     {"fault_malformed_and_html503", fault_malformed_and_html503},
     {"sim_state_has_no_secrets", sim_state_has_no_secrets},
     {"bad_fleets_name_the_field", bad_fleets_name_the_field},
+    {"duplicate_keys_are_refused_at_any_depth", duplicate_keys_are_refused_at_any_depth},
+    {"fleets_over_the_size_cap_are_refused", fleets_over_the_size_cap_are_refused},
     {"stop_is_prompt_with_hung_connection", stop_is_prompt_with_hung_connection},
     {"latency_does_not_block_other_connections", latency_does_not_block_other_connections},
     {"throughput_over_keep_alive_is_reported", throughput_over_keep_alive_is_reported},
