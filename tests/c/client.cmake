@@ -43,6 +43,8 @@ foreach(t
     finish_turns_truncated_json_into_ejson
     finish_copies_transport_errors
     finish_never_echoes_the_security_token
-    mutating_actions_are_told_apart_from_reads)
+    mutating_actions_are_told_apart_from_reads
+    finish_marks_a_5xx_to_a_mutating_call_ambiguous
+    a_retry_carries_the_sdk_retry_headers)
   add_test(NAME ${t} COMMAND test_client ${t})
 endforeach()
