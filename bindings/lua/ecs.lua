@@ -362,9 +362,9 @@ M.log = {
 local clientm = {}
 core.set_client_methods(clientm)
 
-local function call(c, action, params, region, attempt)
+local function call(c, action, params, region, attempt, delay)
   local t0 = log_level <= 1 and mono() or nil
-  local body, err = core.call(c, action, params, region, attempt)
+  local body, err = core.call(c, action, params, region, attempt, delay)
   if body == nil and err and err.code == "EDRYRUN" then
     M.log.info("dry run: not sent", { action = action, target = err.instance_id or region,
                                       params = params or {} })

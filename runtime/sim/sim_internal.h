@@ -156,7 +156,7 @@ typedef struct sim_logent {
   long long time_ms;
   char action[64], instance_id[80], region[40], access_key_id[80], code[72];
   int status;
-  long retry_attempts; /* the request's x-acs-retry-attempts; -1 if none or not a number */
+  long retry_attempts, retry_delay; /* x-acs-retry-attempts / -delay; -1 if none or not a number */
 } sim_logent;
 
 /* iam.c: STS keys issued by AssumeRole* and the metadata service, and

@@ -704,8 +704,9 @@ static void throttling_without_retry_after_when_told(void) {
   CHECK_STR(err, "fleet: throttle.DescribeRegions.retry_after: must be true or false");
 }
 
-/* A V1 DescribeRegions carrying the header h ("name: value", or NULL). */
-static void v1_with_header(ecs_sim *s, const char *h, http_resp *out) {
+/* A V1 DescribeRegions carrying the headers h[0], h[1] ("name: value", or
+ * NULL). */
+static void v1_with_headers(ecs_sim *s, const char *const h[2], http_resp *out) {
   ecs_params p;
   ecs_buf q, url;
   struct curl_slist *hl = curl_slist_append(NULL, "Content-Type:");
@@ -715,7 +716,8 @@ static void v1_with_header(ecs_sim *s, const char *h, http_resp *out) {
   ecs_params_add(&p, "Action", "DescribeRegions");
   ecs_params_add(&p, "RegionId", "cn-hangzhou");
   v1_sign("GET", &p, ecs_sim_access_key_id(s), ecs_sim_access_key_secret(s), &q);
-  if (h) hl = curl_slist_append(hl, h);
+  if (h[0]) hl = curl_slist_append(hl, h[0]);
+  if (h[1]) hl = curl_slist_append(hl, h[1]);
   ecs_buf_addf(&url, "%s/?%s", ecs_sim_url(s), ecs_buf_cstr(&q));
   http_do(NULL, "GET", ecs_buf_cstr(&url), hl, NULL, 0, out);
   curl_slist_free_all(hl);
@@ -724,18 +726,22 @@ static void v1_with_header(ecs_sim *s, const char *h, http_resp *out) {
   ecs_buf_free(&url);
 }
 
-/* The request log shows each request's x-acs-retry-attempts (absent on a
- * first attempt; a value that is not a number is not recorded). */
+/* The request log shows each request's x-acs-retry-attempts and
+ * x-acs-retry-delay (absent on a first attempt; a value that is not a number
+ * is not recorded). */
 static void request_log_records_retry_attempts(void) {
   ecs_sim *s = sim_up("{\"instances\":[]}");
-  const char *hs[] = {NULL, "x-acs-retry-attempts: 2", "x-acs-retry-attempts: two",
-                      "x-acs-retry-attempts: 99999999999"};
+  static const char *const hs[][2] = {
+      {NULL, NULL},
+      {"x-acs-retry-attempts: 2", "x-acs-retry-delay: 250"},
+      {"x-acs-retry-attempts: two", "x-acs-retry-delay: -5"},
+      {"x-acs-retry-attempts: 99999999999", NULL}};
   http_resp r;
   cJSON *log, *e;
   int n = 0;
   size_t i;
   for (i = 0; i < sizeof hs / sizeof hs[0]; i++) {
-    v1_with_header(s, hs[i], &r);
+    v1_with_headers(s, hs[i], &r);
     CHECK_INT(r.status, 200);
     http_resp_free(&r);
   }
@@ -743,8 +749,9 @@ static void request_log_records_retry_attempts(void) {
   CHECK_INT(cJSON_GetArraySize(log), 4);
   cJSON_ArrayForEach(e, log) {
     cJSON *ra = cJSON_GetObjectItemCaseSensitive(e, "retry_attempts");
-    if (n == 1) CHECK(cJSON_IsNumber(ra) && ra->valuedouble == 2);
-    else CHECK(ra == NULL);
+    cJSON *rd = cJSON_GetObjectItemCaseSensitive(e, "retry_delay_ms");
+    if (n == 1) CHECK(cJSON_IsNumber(ra) && ra->valuedouble == 2 && cJSON_IsNumber(rd) && rd->valuedouble == 250);
+    else CHECK(ra == NULL && rd == NULL);
     n++;
   }
   cJSON_Delete(log);

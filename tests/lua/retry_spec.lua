@@ -97,8 +97,12 @@ describe("a 5xx to ReActivateInstances", function()
     assert.are.equal(3, #sent)
     -- x-acs-retry-attempts: none on the first, then the retries so far
     assert.is_nil(sent[1].retry_attempts)
+    assert.is_nil(sent[1].retry_delay_ms)
     assert.are.equal(1, sent[2].retry_attempts)
     assert.are.equal(2, sent[3].retry_attempts)
+    for k = 2, 3 do -- the wait before it, in ms, within the policy's cap (0.05 s)
+      assert.is_true(sent[k].retry_delay_ms >= 0 and sent[k].retry_delay_ms <= 50, sent[k].retry_delay_ms)
+    end
     assert.are.same({ "InternalError", "InternalError", "OK" }, { sent[1].code, sent[2].code, sent[3].code })
     -- each re-send came after a lookup
     local seqs = {}
@@ -172,6 +176,10 @@ describe("throttling", function()
     local reqs = assert(sim:requests())
     sim:stop()
     assert.is_nil(err, tostring(err))
+    local sent = entries(reqs, "ReActivateInstances", "i-b")
+    for k = 2, #sent do -- x-acs-retry-delay: the wait before each retry, in ms
+      assert.are.equal(math.floor(waits[k - 1] * 1000 + 0.5), sent[k].retry_delay_ms)
+    end
     local total = 0
     for _, w in ipairs(waits) do
       assert.is_true(w >= 1 and w <= 5, ("a wait of %.3fs"):format(w))
@@ -180,7 +188,6 @@ describe("throttling", function()
     assert.is_true(total >= 59 and total <= 65, ("waited %.1fs in all"):format(total))
     assert.are.equal(#waits + 1, res.attempts)
     assert.is_true(res.attempts <= 45, res.attempts .. " tries in a minute is hammering")
-    local sent = entries(reqs, "ReActivateInstances", "i-b")
     assert.are.equal(res.attempts, #sent)
     assert.are.equal("OK", sent[#sent].code)
     assert.are.equal(#sent - 1, sent[#sent].retry_attempts)
