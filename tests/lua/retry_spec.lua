@@ -70,19 +70,27 @@ describe("a 5xx to ReActivateInstances", function()
     end
   end)
 
-  it("comes back ambiguous from ecs.call, a read's 5xx does not", function()
+  it("comes back ambiguous from ecs.call (ecs.retry does not re-send it), a read's 5xx does not", function()
     local sim, c = H.sim(fleet_of({ "i-x" }, { faults = {
       { action = "ReActivateInstances", error = "InternalError", times = -1 },
       { action = "DescribeInstances", error = "InternalError", times = -1 },
     } }))
     local _, e1 = c:call("ReActivateInstances", { InstanceId = "i-x" })
     local _, e2 = c:call("DescribeInstances", {})
+    -- so ecs.retry's default sends it once, while a read's 5xx is retried
+    local _, e3 = ecs.retry(function() return c:call("ReActivateInstances", { InstanceId = "i-x" }) end,
+                            { attempts = 3, base = 0.01 })
+    local _, e4 = ecs.retry(function() return c:call("DescribeInstances", {}) end, { attempts = 3, base = 0.01 })
+    local reqs = assert(sim:requests())
     sim:stop()
     assert.are.equal(500, e1.status)
     assert.is_true(e1.ambiguous)
     assert.is_true(e1.retryable)
     assert.are.equal(500, e2.status)
     assert.is_false(e2.ambiguous)
+    assert.are.equal(1, e3.attempts)
+    assert.are.equal(3, e4.attempts)
+    assert.are.equal(2, #entries(reqs, "ReActivateInstances")) -- e1's and e3's single sends
   end)
 
   it("that was not applied is re-sent after the lookup, and the retries say so", function()
