@@ -163,9 +163,10 @@ static const char *provider_name(const ecs_creds *creds) {
   return creds->provider ? creds->provider : creds->security_token ? "static_sts" : "static_ak";
 }
 
-/* x-acs-retry-attempts (retries before this one) and x-acs-retry-delay (ms
- * waited before it), as openapi-core's applyRetryHeaders adds them to every
- * retried request; nothing on a first attempt. 0 or -1. */
+/* x-acs-retry-attempts (the retry's number: 1 on the first retry) and
+ * x-acs-retry-delay (ms waited before it), as openapi-core's
+ * applyRetryHeaders adds them to every retried request; nothing on a first
+ * attempt. 0 or -1. */
 static int retry_headers(ecs_params *h, const ecs_retry_info *retry) {
   char num[24];
   if (!retry || retry->attempt < 2) return 0;

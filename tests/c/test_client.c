@@ -608,7 +608,7 @@ static void finish_marks_a_5xx_to_a_mutating_call_ambiguous(void) {
   }
 }
 
-/* A retry carries x-acs-retry-attempts (retries so far) and
+/* A retry carries x-acs-retry-attempts (the retry's number) and
  * x-acs-retry-delay (ms), as openapi-core sends them; under V3 they are
  * signed like every x-acs-* header (and the signature still verifies),
  * under V1 they are plain headers outside the signed query. A first

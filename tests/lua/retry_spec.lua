@@ -103,7 +103,7 @@ describe("a 5xx to ReActivateInstances", function()
     assert.is_nil(res.verified)
     local sent = entries(reqs, "ReActivateInstances", "i-ie")
     assert.are.equal(3, #sent)
-    -- x-acs-retry-attempts: none on the first, then the retries so far
+    -- x-acs-retry-attempts: none on the first, then the retry's number
     assert.is_nil(sent[1].retry_attempts)
     assert.is_nil(sent[1].retry_delay_ms)
     assert.are.equal(1, sent[2].retry_attempts)
