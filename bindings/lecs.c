@@ -61,6 +61,7 @@ typedef struct lecs_call {
   int dry_run;
   int raw; /* a plain GET (core.fetch): no signing, body returned as is */
   int attempt; /* attempt number the caller gave (for the audit), 0 if none */
+  long long retry_delay_ms; /* the wait before this attempt, -1 if not given */
   unsigned long audit_seq; /* its number in the audit file; 0: not recorded */
   ecs_client_config cfg;
   ecs_creds creds;
@@ -919,8 +920,9 @@ static void call_submit(lecs_call *c) {
     c->state = CALL_DONE;
     return;
   }
-  if (!c->raw && ecs_client_prepare(&c->cfg, &c->creds, c->action, &c->params, c->region,
-                                    &c->req, &c->err) < 0) {
+  if (!c->raw && ecs_client_prepare_retry(&c->cfg, &c->creds, c->action, &c->params, c->region,
+                                          &(ecs_retry_info){c->attempt, c->retry_delay_ms},
+                                          &c->req, &c->err) < 0) {
     c->state = CALL_DONE;
     return;
   }
@@ -976,7 +978,9 @@ static int call_creds(lecs_ctx *x, lecs_call *c, const lecs_client *cl, const le
   return 0;
 }
 
-/* core.call(client|nil, action, params|nil, region|nil) -> body | nil, err.
+/* core.call(client|nil, action, params|nil, region|nil, attempt|nil, delay|nil)
+ * -> body | nil, err. attempt (1-based) and delay (seconds waited before it)
+ * make a retry carry x-acs-retry-attempts / x-acs-retry-delay.
  * Misuse raises; everything the environment decides is (nil, err). Yields
  * inside a task; drives the scheduler elsewhere. */
 static int lecs_call_api(lua_State *L) {
@@ -986,6 +990,7 @@ static int lecs_call_api(lua_State *L) {
   const char *action = luaL_checkstring(L, 2);
   const char *region = luaL_optstring(L, 4, NULL);
   lua_Integer attempt = luaL_optinteger(L, 5, 0);
+  lua_Number delay = luaL_optnumber(L, 6, -1);
   lecs_call *c;
   cJSON *j = NULL;
   const char *iid;
@@ -1002,6 +1007,7 @@ static int lecs_call_api(lua_State *L) {
   }
   c = call_new(L, x);
   c->attempt = attempt > 0 && attempt < 1000000 ? (int)attempt : 0;
+  c->retry_delay_ms = delay >= 0 && delay < 1e9 ? (long long)(delay * 1000 + 0.5) : -1;
   if ((j && ecs_flatten(&c->params, NULL, j) < 0) || !(c->action = strdup(action)) ||
       (region && !(c->region = strdup(region))) || effective_config(&c->cfg, cl, d) < 0 ||
       ((iid = ecs_params_get(&c->params, "InstanceId")) && !(c->instance_id = strdup(iid)))) {

@@ -4,6 +4,7 @@
  *   local sim = ecs.sim.start(fleet_table_or_path [, { latency_ms =, quiet = }])
  *   sim:url()  sim:port()  sim:credentials()  sim:stop()
  *   sim:state()  sim:requests()            -- GET /_sim/state, /_sim/requests
+ *   sim:advance(seconds)                   -- moves the simulator's clock forward
  *
  * The userdata is born running and is stopped idempotently by stop, __gc and
  * __close (liolib's pattern). */
@@ -55,6 +56,17 @@ static int sim_credentials(lua_State *L) {
   return 1;
 }
 
+/* sim:advance(seconds) -> the simulator's time (epoch seconds) after moving
+ * its clock forward: throttle windows, x-acs-date checks and Starting ->
+ * Running follow it, so a rehearsal can cover minutes in milliseconds. */
+static int sim_advance(lua_State *L) {
+  lsim *s = check_sim(L);
+  lua_Number sec = luaL_checknumber(L, 2);
+  luaL_argcheck(L, sec >= 0 && sec <= 86400, 2, "must be a number of seconds in 0-86400");
+  lua_pushnumber(L, (lua_Number)ecs_sim_advance(s->sim, (long long)(sec * 1000 + 0.5)) / 1000);
+  return 1;
+}
+
 /* ecs.sim.start(fleet [, opts]) -> sim. fleet: a table (the fleet itself) or
  * a path to a fleet JSON file. A bad fleet raises with the simulator's
  * message, which names the field. */
@@ -96,6 +108,7 @@ static int sim_start(lua_State *L) {
 
 void lecs_open_sim(lua_State *L) {
   static const luaL_Reg methods[] = {
+      {"advance", sim_advance},
       {"credentials", sim_credentials},
       {"port", sim_port},
       {"stop", sim_stop},

@@ -163,12 +163,27 @@ static const char *provider_name(const ecs_creds *creds) {
   return creds->provider ? creds->provider : creds->security_token ? "static_sts" : "static_ak";
 }
 
+/* x-acs-retry-attempts (the retry's number: 1 on the first retry) and
+ * x-acs-retry-delay (ms waited before it), as openapi-core's
+ * applyRetryHeaders adds them to every retried request; nothing on a first
+ * attempt. 0 or -1. */
+static int retry_headers(ecs_params *h, const ecs_retry_info *retry) {
+  char num[24];
+  if (!retry || retry->attempt < 2) return 0;
+  snprintf(num, sizeof num, "%d", retry->attempt - 1);
+  if (ecs_params_add(h, "x-acs-retry-attempts", num) < 0) return -1;
+  if (retry->delay_ms < 0) return 0;
+  snprintf(num, sizeof num, "%lld", retry->delay_ms);
+  return ecs_params_add(h, "x-acs-retry-delay", num);
+}
+
 /* Fills req for signature V3: POST <base>/?<canonical query>, empty body,
  * the SDK's headers and Authorization. Returns 0 or -1 (out of memory or
  * signer failure). */
 static int prepare_v3(const ecs_creds *creds, const char *action, const ecs_params *p,
                       const char *base, const char *host, const char *ua,
-                      const char *date, const char *nonce, ecs_http_req *req) {
+                      const char *date, const char *nonce, const ecs_retry_info *retry,
+                      ecs_http_req *req) {
   ecs_buf url;
   ecs_sign_v3_out so;
   ecs_params *h = &req->headers;
@@ -190,6 +205,7 @@ static int prepare_v3(const ecs_creds *creds, const char *action, const ecs_para
       (ecs_params_add(h, "x-acs-accesskey-id", creds->access_key_id) < 0 ||
        ecs_params_add(h, "x-acs-security-token", creds->security_token) < 0))
     goto out;
+  if (retry_headers(h, retry) < 0) goto out; /* x-acs-*: signed, as the SDK signs them */
   if (ecs_sign_v3("POST", "/", p, h, NULL, 0, creds->access_key_id,
                   creds->access_key_secret, &so) < 0 ||
       ecs_params_add(h, "authorization", ecs_buf_cstr(&so.authorization)) < 0)
@@ -212,7 +228,7 @@ out:
  * query of a POST with an empty body, Signature last. Returns 0 or -1. */
 static int prepare_v1(const ecs_creds *creds, const char *action, const ecs_params *op,
                       const char *base, const char *ua, const char *date,
-                      const char *nonce, ecs_http_req *req) {
+                      const char *nonce, const ecs_retry_info *retry, ecs_http_req *req) {
   ecs_params p;
   ecs_buf url;
   ecs_sign_v1_out so;
@@ -244,7 +260,8 @@ static int prepare_v1(const ecs_creds *creds, const char *action, const ecs_para
       ecs_params_add(h, "x-acs-action", action) < 0 ||
       ecs_params_add(h, "user-agent", ua) < 0 ||
       ecs_params_add(h, "accept", "application/json") < 0 ||
-      ecs_params_add(h, "x-acs-credentials-provider", prov) < 0)
+      ecs_params_add(h, "x-acs-credentials-provider", prov) < 0 ||
+      retry_headers(h, retry) < 0) /* V1 signs the query only, as the CLI sends them */
     goto out;
   if (!(req->url = ecs_buf_steal(&url))) goto out;
   rc = 0;
@@ -276,6 +293,13 @@ static void req_clear(ecs_http_req *req) {
 int ecs_client_prepare(const ecs_client_config *cfg, const ecs_creds *creds,
                        const char *action, const ecs_params *params,
                        const char *region, ecs_http_req *req, ecs_error *err) {
+  return ecs_client_prepare_retry(cfg, creds, action, params, region, NULL, req, err);
+}
+
+int ecs_client_prepare_retry(const ecs_client_config *cfg, const ecs_creds *creds,
+                             const char *action, const ecs_params *params,
+                             const char *region, const ecs_retry_info *retry,
+                             ecs_http_req *req, ecs_error *err) {
   ecs_params p;
   ecs_buf base, host, ua;
   char date[21], nonce[65], hostname[256];
@@ -326,9 +350,9 @@ int ecs_client_prepare(const ecs_client_config *cfg, const ecs_creds *creds,
   if (!(req->method = strdup("POST"))) goto oom;
   if ((cfg->signature == 1
            ? prepare_v1(creds, action, &p, ecs_buf_cstr(&base), ecs_buf_cstr(&ua), date,
-                        nonce, req)
+                        nonce, retry, req)
            : prepare_v3(creds, action, &p, ecs_buf_cstr(&base), ecs_buf_cstr(&host),
-                        ecs_buf_cstr(&ua), date, nonce, req)) < 0)
+                        ecs_buf_cstr(&ua), date, nonce, retry, req)) < 0)
     goto oom;
   rc = 0;
   goto out;
@@ -608,6 +632,13 @@ int ecs_client_finish(const ecs_http_req *req, cJSON **body, ecs_error *err) {
   err->retryable = err->kind == ECS_KIND_THROTTLE || req->status >= 500 ||
                    strcmp(code, "InternalError") == 0 ||
                    strncmp(code, "ServiceUnavailable", 18) == 0 || err->retry_after >= 0;
+  /* A 5xx (InternalError, ServiceUnavailable, a proxy's 502...) says the
+   * service failed somewhere, possibly after the change was made: to a
+   * mutating call the outcome is unknown. A Throttling answer (whatever its
+   * status) was refused before any processing. */
+  if (req->status >= 500 && err->kind != ECS_KIND_THROTTLE &&
+      ecs_action_is_mutating(ecs_params_geti(&req->headers, "x-acs-action")))
+    err->ambiguous = 1;
   /* Every request carries a fresh 256-bit nonce, so the service can only
    * have seen this one before if this very request reached it already: a
    * transport layer (libcurl re-sends a request once when a reused

@@ -43,6 +43,21 @@ int ecs_client_prepare(const ecs_client_config *cfg, const ecs_creds *creds,
                        const char *action, const ecs_params *params,
                        const char *region, ecs_http_req *req, ecs_error *err);
 
+/* A retried request: attempt is its number (1 = first; from 2 on it carries
+ * x-acs-retry-attempts: attempt-1), delay_ms the wait before it (sent as
+ * x-acs-retry-delay when >= 0). Under V3 both are signed (every x-acs-*
+ * header is); under V1 they travel unsigned, as the SDK and CLI send them. */
+typedef struct ecs_retry_info {
+  int attempt;
+  long long delay_ms;
+} ecs_retry_info;
+
+/* ecs_client_prepare for a retry (retry NULL: a first attempt). */
+int ecs_client_prepare_retry(const ecs_client_config *cfg, const ecs_creds *creds,
+                             const char *action, const ecs_params *params,
+                             const char *region, const ecs_retry_info *retry,
+                             ecs_http_req *req, ecs_error *err);
+
 /* Interprets a completed request. On success (2xx with a JSON object body)
  * stores the parsed body in *body (caller cJSON_Delete's it) and returns 0.
  * Otherwise returns -1 with err filled: transport errors copied from req;
@@ -50,9 +65,10 @@ int ecs_client_prepare(const ecs_client_config *cfg, const ecs_creds *creds,
  * kind THROTTLE for codes containing "Throttling"; retryable for throttling,
  * 5xx, InternalError, ServiceUnavailable*, any answer carrying a valid
  * x-acs-retry-after, and transport errors; retry_after from
- * x-acs-retry-after (ms -> s); a non-JSON or truncated body -> EJSON (kind
- * TRANSPORT) with the status kept, retryable when >= 500, ambiguous (the
- * server saw the request). The request's STS token is redacted from
+ * x-acs-retry-after (ms -> s); ambiguous for a 5xx (not Throttling) to a
+ * mutating action (named by the request's x-acs-action); a non-JSON or
+ * truncated body -> EJSON (kind TRANSPORT) with the status kept,
+ * retryable when >= 500, ambiguous (the server saw the request). The request's STS token is redacted from
  * messages. */
 int ecs_client_finish(const ecs_http_req *req, struct cJSON **body,
                       ecs_error *err);

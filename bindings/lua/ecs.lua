@@ -441,9 +441,9 @@ M.log = {
 local clientm = {}
 core.set_client_methods(clientm)
 
-local function call(c, action, params, region, attempt)
+local function call(c, action, params, region, attempt, delay)
   local t0 = log_level <= 1 and mono() or nil
-  local body, err = core.call(c, action, params, region, attempt)
+  local body, err = core.call(c, action, params, region, attempt, delay)
   if body == nil and err and err.code == "EDRYRUN" then
     M.log.info("dry run: not sent", { action = action, target = err.instance_id or region,
                                       params = params or {} })
@@ -507,27 +507,58 @@ local function default_retry_on(err)
   return true
 end
 
-local retry_opts = set { "attempts", "base", "cap", "jitter", "on" }
+local retry_opts = set { "attempts", "base", "cap", "jitter", "on", "throttle_for", "max_retry_after" }
 
--- Delay before retry number n (1-based) under opts.
-local function backoff(o, n, err)
+-- A throttled answer (ECS counts calls in minute windows: "throttled in minute
+-- T, callable again in T+1").
+local function throttled(err)
+  return type(err) == "table" and (err.kind == "throttle"
+    or (type(err.code) == "string" and err.code:find("Throttling", 1, true) ~= nil))
+end
+
+-- Delay before retry number n (1-based) under opts, never shorter than the
+-- server's retry_after capped at o.max_retry_after (the SDK's 120 s maxDelay).
+local function backoff(o, n, err, jitter)
   local ceil = min(o.cap, o.base * 2 ^ (n - 1))
   local d
-  if o.jitter == "full" then d = random() * ceil
-  elseif o.jitter == "equal" then d = ceil / 2 + random() * ceil / 2
+  jitter = jitter or o.jitter
+  if jitter == "full" then d = random() * ceil
+  elseif jitter == "equal" then d = ceil / 2 + random() * ceil / 2
   else d = ceil end
-  if type(err) == "table" and type(err.retry_after) == "number" then
-    d = max(d, min(err.retry_after, max(o.cap, err.retry_after)))
-  end
+  local ra = type(err) == "table" and err.retry_after
+  if type(ra) == "number" and ra >= 0 then d = max(d, min(ra, o.max_retry_after)) end
   return d
 end
 
-local function norm_retry(opts, fn, n)
+-- The schedule both ecs.retry and ecs.reactivate follow. st = { fails = 0,
+-- throttled = 0, waited = 0 }. Returns the delay before the next attempt, or
+-- nil when the policy gives up. With throttle_for > 0 throttled answers do not
+-- count as attempts: they are retried with equal jitter (never a burst), at
+-- most once a second (ecs-facts 8: probe at 1 QPS) unless the cap is lower,
+-- until the waits add up to throttle_for seconds.
+local function next_delay(o, st, err)
+  if o.throttle_for > 0 and throttled(err) then
+    if st.waited >= o.throttle_for then return nil end
+    st.throttled = st.throttled + 1
+    local d = max(backoff(o, st.throttled, err, "equal"), min(1, o.cap))
+    st.waited = st.waited + d
+    return d
+  end
+  st.fails = st.fails + 1
+  if st.fails >= o.attempts then return nil end
+  return backoff(o, st.fails, err)
+end
+
+-- Checks and completes retry options; n is the argument they came in.
+local function norm_retry(opts, fn, n, defaults)
   n = n or 2
   opts = checkopts(opts, retry_opts, n, fn)
+  defaults = defaults or {}
   local o = {
     attempts = opts.attempts or 5, base = opts.base or 1, cap = opts.cap or 30,
     jitter = opts.jitter or "full", on = opts.on or default_retry_on,
+    throttle_for = opts.throttle_for or defaults.throttle_for or 0,
+    max_retry_after = opts.max_retry_after or 120,
   }
   checknum(o.attempts, 1, huge, n, fn, "attempts: number >= 1 expected")
   checknum(o.base, 0, huge, n, fn, "base: number >= 0 expected")
@@ -536,25 +567,32 @@ local function norm_retry(opts, fn, n)
     argerror(n, fn, "jitter: \"full\", \"equal\" or \"none\" expected")
   end
   if type(o.on) ~= "function" then argerror(n, fn, "on: function expected") end
+  checknum(o.throttle_for, 0, 86400, n, fn, "throttle_for: number of seconds in 0-86400 expected")
+  checknum(o.max_retry_after, 0, 86400, n, fn, "max_retry_after: number of seconds in 0-86400 expected")
   return o
 end
 
 -- ecs.retry(fn, opts) -> fn's results. fn(attempt) returns a result or
 -- nil, err; a retry happens when opts.on(err) says so (default: retryable and
 -- not an ambiguous mutating call), after exponential backoff with jitter,
--- never sooner than err.retry_after. The final err carries .attempts.
+-- never sooner than err.retry_after (capped at max_retry_after, 120 s).
+-- throttle_for = S keeps retrying throttled answers for S seconds of waiting
+-- beyond attempts (default 0 here; ecs.reactivate uses 70). The final err
+-- carries .attempts.
 function M.retry(fn, opts)
   checktype(fn, "function", 1, "retry")
   local o = norm_retry(opts, "retry")
-  local n = 0
+  local n, st = 0, { fails = 0, throttled = 0, waited = 0 }
   while true do
     n = n + 1
     local r = pack(fn(n))
     local res, err = r[1], r[2]
     if res ~= nil or err == nil then return unpack(r, 1, r.n) end
     if type(err) == "table" then err.attempts = n end
-    if n >= o.attempts or not o.on(err) then return nil, err end
-    M.sleep(backoff(o, n, err))
+    if not o.on(err) then return nil, err end
+    local d = next_delay(o, st, err)
+    if not d then return nil, err end
+    M.sleep(d)
   end
 end
 
@@ -744,9 +782,25 @@ end
 ---------------------------------------------------------------- reactivate
 local react_opts = set { "instance_id", "region", "retry" }
 
+-- The default policy: 4 attempts for 5xx and transport failures; throttling
+-- is retried until 70 s of waiting (past the next minute window) with waits
+-- of 1-5 s; a server's x-acs-retry-after is honoured up to 120 s.
+local react_default = { attempts = 4, base = 0.5, cap = 5, throttle_for = 70 }
+
+-- After an ambiguous failure (the request may have been processed): looks the
+-- instance up. "done" when it is Starting/Running, "resend" when it is still
+-- reactivatable, else nil (gone, or a lookup failure: do not touch it again).
+local function verify(c, id, region)
+  local inst = describe_one(c, id, region)
+  if inst and (inst.Status == "Starting" or inst.Status == "Running") then return "done" end
+  if inst and (M.classify(inst)) then return "resend" end
+  return nil
+end
+
 -- ReActivateInstances with the default policy: retryable failures are
 -- retried with backoff; an ambiguous failure (the request may have reached
--- the service) is never re-sent blindly: the instance is looked up first and
+-- the service: a timeout or reset after sending, a 5xx) is never re-sent
+-- blindly: the instance is looked up first, on the last attempt too, and
 -- Starting/Running counts as done.
 local function reactivate(c, arg, fn)
   local id, region, ropts
@@ -765,32 +819,34 @@ local function reactivate(c, arg, fn)
   checkstr(region, 1, fn, "region", true)
   local o
   if ropts == false then
-    o = { attempts = 1 }
+    o = norm_retry({ attempts = 1 }, fn, 1)
   else
     if ropts ~= nil and type(ropts) ~= "table" then argerror(1, fn, "retry: table or false expected") end
-    o = norm_retry(ropts or { attempts = 4, base = 0.5, cap = 10 }, fn, 1)
+    o = norm_retry(ropts or react_default, fn, 1, react_default)
   end
   region = region or core.client_info(c).region
   local t0 = mono()
-  local n, body, err = 0, nil, nil
+  local n, body, err, delay = 0, nil, nil, nil
+  local st = { fails = 0, throttled = 0, waited = 0 }
   local verified = false
   while true do
     n = n + 1
-    body, err = call(c, "ReActivateInstances", { InstanceId = id, RegionId = region }, nil, n)
+    body, err = call(c, "ReActivateInstances", { InstanceId = id, RegionId = region }, nil, n, delay)
     if body then break end
-    if n >= o.attempts then break end
     if err.ambiguous then
-      -- the request may have been processed: look before re-sending
-      local inst = describe_one(c, id, region)
-      if inst and (inst.Status == "Starting" or inst.Status == "Running") then
+      -- the request may have been processed: look before re-sending or giving up
+      local v = verify(c, id, region)
+      if v == "done" then
         verified = true
         break
       end
-      if not inst or not (M.classify(inst)) then break end
-    elseif not (o.on or default_retry_on)(err) then
+      if v ~= "resend" then break end
+    elseif not o.on(err) then
       break
     end
-    M.sleep(backoff(o, n, err))
+    delay = next_delay(o, st, err)
+    if not delay then break end
+    M.sleep(delay)
   end
   if not body and not verified then
     err.attempts = n

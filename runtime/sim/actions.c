@@ -516,7 +516,7 @@ static int throttle(ecs_sim *s, const sim_req *req, sim_resp *r) {
   }
   if (++w->count <= rule->limit) return 0;
   sim_fail(r, rule->status, "Throttling.User", "Request was denied due to user flow control.");
-  r->retry_after_ms = start + win - req->now_ms;
+  if (rule->retry_after) r->retry_after_ms = start + win - req->now_ms;
   return 1;
 }
 
@@ -631,6 +631,20 @@ void sim_dispatch(ecs_sim *s, sim_req *req, sim_resp *r) {
 
 /* ---- request log and /_sim documents ---- */
 
+/* Header name (x-acs-retry-attempts, x-acs-retry-delay) as a number (1-9
+ * digits), else -1. */
+static long retry_header(const sim_req *req, const char *name) {
+  const char *v = req ? ecs_params_geti(&req->headers, name) : NULL;
+  long n = 0;
+  size_t i;
+  if (!v || !*v || strlen(v) > 9) return -1;
+  for (i = 0; v[i]; i++) {
+    if (v[i] < '0' || v[i] > '9') return -1;
+    n = n * 10 + (v[i] - '0');
+  }
+  return n;
+}
+
 void sim_log_request(ecs_sim *s, const sim_req *req, const sim_resp *r) {
   sim_logent *e;
   const char *id = req ? ecs_params_get(&req->params, "InstanceId") : NULL;
@@ -666,6 +680,8 @@ void sim_log_request(ecs_sim *s, const sim_req *req, const sim_resp *r) {
   sim_copy(e->access_key_id, sizeof e->access_key_id, req ? req->access_key_id : NULL);
   sim_copy(e->code, sizeof e->code, r->code);
   e->status = r->status;
+  e->retry_attempts = retry_header(req, "x-acs-retry-attempts");
+  e->retry_delay = retry_header(req, "x-acs-retry-delay");
   pthread_mutex_unlock(&s->mu);
   if (!s->quiet)
     fprintf(stderr, "ecs-sim: #%llu %s %s %s -> %d %s\n", seq,
@@ -680,7 +696,9 @@ static cJSON *log_entry_json(const sim_logent *e) {
   if (!o || put_num(o, "seq", (double)e->seq) || put_str(o, "time", t) ||
       put_str(o, "action", e->action) || put_str(o, "instance_id", e->instance_id) ||
       put_str(o, "region", e->region) || put_str(o, "access_key_id", e->access_key_id) ||
-      put_str(o, "code", e->code) || put_num(o, "status", e->status)) {
+      put_str(o, "code", e->code) || put_num(o, "status", e->status) ||
+      (e->retry_attempts >= 0 && put_num(o, "retry_attempts", (double)e->retry_attempts)) ||
+      (e->retry_delay >= 0 && put_num(o, "retry_delay_ms", (double)e->retry_delay))) {
     cJSON_Delete(o);
     return NULL;
   }

@@ -478,8 +478,8 @@ static int load_instances(sim_fleet *f, const cJSON *arr, char *err, size_t errl
 }
 
 static int load_throttle(sim_fleet *f, const cJSON *obj, char *err, size_t errlen) {
-  static const char *const fields[] = {"limit", "window_s", "status", NULL};
-  const cJSON *r;
+  static const char *const fields[] = {"limit", "window_s", "status", "retry_after", NULL};
+  const cJSON *r, *ra;
   size_t i = 0;
   char p[128];
   if (!obj) return 0;
@@ -507,6 +507,12 @@ static int load_throttle(sim_fleet *f, const cJSON *obj, char *err, size_t errle
     if (t->limit < 0) {
       strncat(p, ".limit", sizeof p - strlen(p) - 1);
       return bad(err, errlen, p, "is required");
+    }
+    t->retry_after = 1;
+    if ((ra = cJSON_GetObjectItemCaseSensitive(r, "retry_after"))) {
+      strncat(p, ".retry_after", sizeof p - strlen(p) - 1);
+      if (!cJSON_IsBool(ra)) return bad(err, errlen, p, "must be true or false");
+      t->retry_after = cJSON_IsTrue(ra);
     }
   }
   return 0;

@@ -39,6 +39,10 @@ const char *ecs_sim_url(const ecs_sim *s);
 /* The first account's key pair (for --simulate's default credentials). */
 const char *ecs_sim_access_key_id(const ecs_sim *s);
 const char *ecs_sim_access_key_secret(const ecs_sim *s);
+/* Moves the simulator's clock forward by ms (its windows, timestamps and
+ * Starting -> Running all follow it; for time-scaled rehearsals) and returns
+ * its new time in epoch milliseconds. */
+long long ecs_sim_advance(ecs_sim *s, long long ms);
 /* Stops serving and frees everything. NULL is fine. */
 void ecs_sim_stop(ecs_sim *s);
 

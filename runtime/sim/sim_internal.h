@@ -60,6 +60,7 @@ typedef struct sim_instance {
 typedef struct sim_throttle_rule {
   char *action;
   int limit, window_s, status;
+  int retry_after; /* 0: the answer carries no x-acs-retry-after */
 } sim_throttle_rule;
 
 enum { SIM_FAULT_NONE, SIM_FAULT_ERROR, SIM_FAULT_RESET, SIM_FAULT_HANG,
@@ -155,6 +156,7 @@ typedef struct sim_logent {
   long long time_ms;
   char action[64], instance_id[80], region[40], access_key_id[80], code[72];
   int status;
+  long retry_attempts, retry_delay; /* x-acs-retry-attempts / -delay; -1 if none or not a number */
 } sim_logent;
 
 /* iam.c: STS keys issued by AssumeRole* and the metadata service, and

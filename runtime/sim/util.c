@@ -21,6 +21,11 @@ void ecs_sim_set_clock_offset(ecs_sim *s, long long offset_ms) {
   if (s) atomic_store(&s->clock_offset_ms, offset_ms);
 }
 
+long long ecs_sim_advance(ecs_sim *s, long long ms) {
+  atomic_fetch_add(&s->clock_offset_ms, ms);
+  return sim_now_ms(s);
+}
+
 /* 1 if s[0..n) are all ASCII digits. */
 static int digits(const char *s, int n) {
   int i;

@@ -46,6 +46,8 @@ foreach(t
     mutating_actions_are_told_apart_from_reads
     json_check_limits_nesting_and_values
     finish_refuses_8mib_of_empty_arrays_in_bounded_memory
-    finish_refuses_8mib_of_nesting_in_bounded_memory)
+    finish_refuses_8mib_of_nesting_in_bounded_memory
+    finish_marks_a_5xx_to_a_mutating_call_ambiguous
+    a_retry_carries_the_sdk_retry_headers)
   add_test(NAME ${t} COMMAND test_client ${t})
 endforeach()

@@ -9,7 +9,8 @@ foreach(case
     stale_timestamp_is_rejected unknown_key_is_rejected sts_token_rules
     reactivate_errors_have_documented_codes reactivate_moves_stopped_to_starting_then_running
     describe_instances_filters_and_pages describe_instance_status_and_regions_answer
-    throttling_answers_with_retry_after faults_error_n_times_then_success
+    throttling_answers_with_retry_after throttling_without_retry_after_when_told
+    request_log_records_retry_attempts faults_error_n_times_then_success
     fault_reset_closes_without_answer fault_apply_changes_state_before_reset
     fault_malformed_and_html503 sim_state_has_no_secrets bad_fleets_name_the_field
     duplicate_keys_are_refused_at_any_depth fleets_over_the_size_cap_are_refused

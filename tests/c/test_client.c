@@ -568,6 +568,90 @@ static void finish_never_echoes_the_security_token(void) {
   fx_free(&f);
 }
 
+/* A canned error answer to action (named, as prepare names it, by the
+ * request's x-acs-action header). */
+static void canned_for(ecs_http_req *r, const char *action, long status, const char *code) {
+  char body[160];
+  snprintf(body, sizeof body, "{\"RequestId\":\"R-x\",\"Code\":\"%s\",\"Message\":\"m\"}", code);
+  canned(r, status, "application/json", body);
+  ecs_params_add(&r->headers, "x-acs-action", action);
+}
+
+/* Any 5xx to a mutating call may have been applied before the service
+ * failed: ambiguous. A read's 5xx is not (nothing to verify), nor is a
+ * throttled answer, whatever its status (refused before processing). */
+static void finish_marks_a_5xx_to_a_mutating_call_ambiguous(void) {
+  static const struct { const char *action; long status; const char *code; int ambiguous; } rows[] = {
+      {"ReActivateInstances", 500, "InternalError", 1},
+      {"ReActivateInstances", 503, "ServiceUnavailable", 1},
+      {"ReActivateInstances", 502, "BadGateway", 1},
+      {"ReActivateInstances", 599, "Whatever", 1},
+      {"StartInstance", 500, "InternalError", 1},
+      {"DescribeInstances", 500, "InternalError", 0},
+      {"ReActivateInstances", 503, "Throttling.User", 0},
+      {"ReActivateInstances", 403, "IncorrectInstanceStatus", 0},
+      {"ReActivateInstances", 499, "Odd", 0},
+  };
+  size_t i;
+  for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    ecs_http_req r;
+    ecs_error err;
+    cJSON *body = NULL;
+    ecs_error_init(&err);
+    canned_for(&r, rows[i].action, rows[i].status, rows[i].code);
+    CHECK_INT(ecs_client_finish(&r, &body, &err), -1);
+    CHECK_INT(err.status, (int)rows[i].status);
+    if (err.ambiguous != rows[i].ambiguous)
+      fprintf(stderr, "  row %zu: %s %ld %s\n", i, rows[i].action, rows[i].status, rows[i].code);
+    CHECK_INT(err.ambiguous, rows[i].ambiguous);
+    ecs_error_free(&err);
+    ecs_http_req_free(&r);
+  }
+}
+
+/* A retry carries x-acs-retry-attempts (the retry's number) and
+ * x-acs-retry-delay (ms), as openapi-core sends them; under V3 they are
+ * signed like every x-acs-* header (and the signature still verifies),
+ * under V1 they are plain headers outside the signed query. A first
+ * attempt carries neither. */
+static void a_retry_carries_the_sdk_retry_headers(void) {
+  fixture f;
+  ecs_params q;
+  ecs_retry_info second = {2, 250}, first = {1, -1};
+  const char *auth;
+  fx_init(&f, NULL, NULL);
+  CHECK_INT(ecs_client_prepare_retry(&f.cfg, &f.creds, "ReActivateInstances", &f.params,
+                                     "cn-hangzhou", &second, &f.req, &f.err), 0);
+  CHECK_STR(ecs_params_get(&f.req.headers, "x-acs-retry-attempts"), "1");
+  CHECK_STR(ecs_params_get(&f.req.headers, "x-acs-retry-delay"), "250");
+  auth = ecs_params_get(&f.req.headers, "authorization");
+  CHECK(auth && strstr(auth, ";x-acs-retry-attempts;x-acs-retry-delay;x-acs-signature-nonce;"));
+  check_v3_signature(&f.req, AK, SK);
+  second.attempt = 4;
+  second.delay_ms = -1;
+  CHECK_INT(ecs_client_prepare_retry(&f.cfg, &f.creds, "ReActivateInstances", &f.params,
+                                     "cn-hangzhou", &second, &f.req, &f.err), 0);
+  CHECK_STR(ecs_params_get(&f.req.headers, "x-acs-retry-attempts"), "3");
+  CHECK(ecs_params_get(&f.req.headers, "x-acs-retry-delay") == NULL);
+  CHECK_INT(ecs_client_prepare_retry(&f.cfg, &f.creds, "ReActivateInstances", &f.params,
+                                     "cn-hangzhou", &first, &f.req, &f.err), 0);
+  CHECK(ecs_params_get(&f.req.headers, "x-acs-retry-attempts") == NULL);
+  CHECK(ecs_params_get(&f.req.headers, "x-acs-retry-delay") == NULL);
+  CHECK(strstr(ecs_params_get(&f.req.headers, "authorization"), "retry") == NULL);
+  f.cfg.signature = 1;
+  second.attempt = 3;
+  second.delay_ms = 1000;
+  CHECK_INT(ecs_client_prepare_retry(&f.cfg, &f.creds, "ReActivateInstances", &f.params,
+                                     "cn-hangzhou", &second, &f.req, &f.err), 0);
+  CHECK_STR(ecs_params_get(&f.req.headers, "x-acs-retry-attempts"), "2");
+  CHECK_STR(ecs_params_get(&f.req.headers, "x-acs-retry-delay"), "1000");
+  url_query(f.req.url, &q);
+  CHECK(ecs_params_geti(&q, "x-acs-retry-attempts") == NULL);
+  check_v1_signature(&f.req, SK);
+  ecs_params_free(&q);
+  fx_free(&f);
+}
+
 static void mutating_actions_are_told_apart_from_reads(void) {
   CHECK_INT(ecs_action_is_mutating("ReActivateInstances"), 1);
   CHECK_INT(ecs_action_is_mutating("StartInstance"), 1);
@@ -686,6 +770,8 @@ static const ecs_test_case cases[] = {
   {"finish_copies_transport_errors", finish_copies_transport_errors},
   {"finish_never_echoes_the_security_token", finish_never_echoes_the_security_token},
   {"mutating_actions_are_told_apart_from_reads", mutating_actions_are_told_apart_from_reads},
+  {"finish_marks_a_5xx_to_a_mutating_call_ambiguous", finish_marks_a_5xx_to_a_mutating_call_ambiguous},
+  {"a_retry_carries_the_sdk_retry_headers", a_retry_carries_the_sdk_retry_headers},
   {NULL, NULL}};
 
 int main(int argc, char **argv) { return ecs_test_main(argc, argv, cases); }

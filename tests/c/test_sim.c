@@ -682,6 +682,82 @@ static void throttling_answers_with_retry_after(void) {
   ecs_sim_stop(s);
 }
 
+/* throttle.*.retry_after: false answers like a service that does not say
+ * when to come back (the client must find the next window itself); a value
+ * that is not a boolean is refused, naming the field. */
+static void throttling_without_retry_after_when_told(void) {
+  ecs_sim *s = sim_up("{\"throttle\":{\"DescribeRegions\":{\"limit\":1,\"window_s\":60,"
+                      "\"retry_after\":false}},\"instances\":[]}");
+  http_resp r;
+  char err[256];
+  const char *bad = "{\"throttle\":{\"DescribeRegions\":{\"limit\":1,\"retry_after\":\"no\"}}}";
+  v1(s, &r, "Action", "DescribeRegions", "RegionId", "cn-hangzhou", NULL);
+  CHECK_INT(r.status, 200);
+  http_resp_free(&r);
+  v1(s, &r, "Action", "DescribeRegions", "RegionId", "cn-hangzhou", NULL);
+  CHECK_INT(r.status, 400);
+  CHECK_STR(resp_code(&r), "Throttling.User");
+  CHECK(ecs_params_get(&r.headers, "x-acs-retry-after") == NULL);
+  http_resp_free(&r);
+  ecs_sim_stop(s);
+  CHECK_INT(ecs_sim_check_fleet(bad, strlen(bad), err, sizeof err), -1);
+  CHECK_STR(err, "fleet: throttle.DescribeRegions.retry_after: must be true or false");
+}
+
+/* A V1 DescribeRegions carrying the headers h[0], h[1] ("name: value", or
+ * NULL). */
+static void v1_with_headers(ecs_sim *s, const char *const h[2], http_resp *out) {
+  ecs_params p;
+  ecs_buf q, url;
+  struct curl_slist *hl = curl_slist_append(NULL, "Content-Type:");
+  ecs_params_init(&p);
+  ecs_buf_init(&q);
+  ecs_buf_init(&url);
+  ecs_params_add(&p, "Action", "DescribeRegions");
+  ecs_params_add(&p, "RegionId", "cn-hangzhou");
+  v1_sign("GET", &p, ecs_sim_access_key_id(s), ecs_sim_access_key_secret(s), &q);
+  if (h[0]) hl = curl_slist_append(hl, h[0]);
+  if (h[1]) hl = curl_slist_append(hl, h[1]);
+  ecs_buf_addf(&url, "%s/?%s", ecs_sim_url(s), ecs_buf_cstr(&q));
+  http_do(NULL, "GET", ecs_buf_cstr(&url), hl, NULL, 0, out);
+  curl_slist_free_all(hl);
+  ecs_params_free(&p);
+  ecs_buf_free(&q);
+  ecs_buf_free(&url);
+}
+
+/* The request log shows each request's x-acs-retry-attempts and
+ * x-acs-retry-delay (absent on a first attempt; a value that is not a number
+ * is not recorded). */
+static void request_log_records_retry_attempts(void) {
+  ecs_sim *s = sim_up("{\"instances\":[]}");
+  static const char *const hs[][2] = {
+      {NULL, NULL},
+      {"x-acs-retry-attempts: 2", "x-acs-retry-delay: 250"},
+      {"x-acs-retry-attempts: two", "x-acs-retry-delay: -5"},
+      {"x-acs-retry-attempts: 99999999999", NULL}};
+  http_resp r;
+  cJSON *log, *e;
+  int n = 0;
+  size_t i;
+  for (i = 0; i < sizeof hs / sizeof hs[0]; i++) {
+    v1_with_headers(s, hs[i], &r);
+    CHECK_INT(r.status, 200);
+    http_resp_free(&r);
+  }
+  log = sim_get(s, "/_sim/requests");
+  CHECK_INT(cJSON_GetArraySize(log), 4);
+  cJSON_ArrayForEach(e, log) {
+    cJSON *ra = cJSON_GetObjectItemCaseSensitive(e, "retry_attempts");
+    cJSON *rd = cJSON_GetObjectItemCaseSensitive(e, "retry_delay_ms");
+    if (n == 1) CHECK(cJSON_IsNumber(ra) && ra->valuedouble == 2 && cJSON_IsNumber(rd) && rd->valuedouble == 250);
+    else CHECK(ra == NULL && rd == NULL);
+    n++;
+  }
+  cJSON_Delete(log);
+  ecs_sim_stop(s);
+}
+
 static void faults_error_n_times_then_success(void) {
   ecs_sim *s = sim_up(
       "{\"instances\":[{\"InstanceId\":\"i-1\",\"RegionId\":\"cn-hangzhou\",\"Status\":\"Stopped\",\"LockReasons\":[\"financial\"]},"
@@ -1082,6 +1158,8 @@ static const ecs_test_case cases[] = {
     {"describe_instances_filters_and_pages", describe_instances_filters_and_pages},
     {"describe_instance_status_and_regions_answer", describe_instance_status_and_regions_answer},
     {"throttling_answers_with_retry_after", throttling_answers_with_retry_after},
+    {"throttling_without_retry_after_when_told", throttling_without_retry_after_when_told},
+    {"request_log_records_retry_attempts", request_log_records_retry_attempts},
     {"faults_error_n_times_then_success", faults_error_n_times_then_success},
     {"fault_reset_closes_without_answer", fault_reset_closes_without_answer},
     {"fault_apply_changes_state_before_reset", fault_apply_changes_state_before_reset},
