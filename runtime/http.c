@@ -444,7 +444,7 @@ static CURLcode setup_easy(xfer *x, ecs_http_req *r, int loopback) {
   SET(CURLOPT_SSL_VERIFYPEER, 1L);
   SET(CURLOPT_SSL_VERIFYHOST, 2L);
   if (r->ca_file) SET(CURLOPT_CAINFO, r->ca_file);
-  if (loopback) SET(CURLOPT_PROXY, ""); /* loopback never goes through a proxy */
+  if (loopback || r->no_proxy) SET(CURLOPT_PROXY, ""); /* loopback never goes through a proxy */
   SET(CURLOPT_ERRORBUFFER, x->errbuf);
   SET(CURLOPT_WRITEFUNCTION, on_body);
   SET(CURLOPT_WRITEDATA, (void *)x);
