@@ -92,6 +92,7 @@ int ecs_creds_http(const ecs_creds_net *net, const char *method, const char *url
   rc = 0;
 out:
   ecs_http_free(h); /* first: it aborts a transfer still in flight */
+  ecs_buf_wipe(&r.resp_body); /* keys and tokens */
   ecs_http_req_free(&r);
   return rc;
 }
