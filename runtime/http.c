@@ -148,7 +148,7 @@ ecs_http *ecs_http_new(void) {
  * build_headers); wiped, as it may hold a token. */
 static void free_headers(xfer *x) {
   if (!x->hdrs) return;
-  explicit_bzero(x->hdrs, x->hdrs_size);
+  ecs_zeroize(x->hdrs, x->hdrs_size);
   free(x->hdrs);
   x->hdrs = NULL;
 }
