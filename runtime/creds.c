@@ -360,7 +360,7 @@ static int build_ini(const ecs_creds_chain *ch, ecs_src **out, ecs_buf *why) {
 /* chain_find's results besides 0 (found), 1 (nothing found: `tried` lists
  * each provider), -1 (out of memory) and ECS_CREDS_REFUSED (an endpoint's
  * URL was refused: `tried` holds that message alone). */
-#define FIND_STOP 2 /* the explicit profile exists but is unusable (`tried`) */
+#define FIND_STOP 3 /* the explicit profile exists but is unusable (`tried`) */
 
 /* Builds provider i (in the default chain's order) into *s: 0 built, 1 not
  * configured, 2 configured but unusable, -1 out of memory. */
@@ -375,49 +375,50 @@ static int build_provider(const ecs_creds_chain *ch, int i, ecs_src **s, ecs_buf
   }
 }
 
+/* Builds provider i and gets its credentials: 0 (its source becomes the
+ * sticky one), 1 not configured, 2 configured but failing, -1 out of
+ * memory, or ECS_CREDS_REFUSED ("credentials from <provider>: <why>"). */
+static int try_provider(ecs_creds_chain *ch, int i, ecs_creds *out, ecs_buf *why) {
+  ecs_creds_net net = {ch->ca_file, ch->insecure_http};
+  ecs_src *s = NULL;
+  ecs_buf msg;
+  int rc = build_provider(ch, i, &s, why);
+  if (rc != 0) return rc;
+  if ((rc = ecs_src_get(s, &net, out, why)) == 0) {
+    ch->src = s;
+    return 0;
+  }
+  if (rc == ECS_CREDS_REFUSED) {
+    ecs_buf_init(&msg);
+    ecs_buf_addf(&msg, "credentials from %s: %s", s->name, ecs_buf_cstr(why));
+    ecs_buf_free(why);
+    *why = msg;
+  }
+  ecs_src_free(s);
+  return rc == ECS_CREDS_REFUSED ? rc : 2;
+}
+
 /* Tries each provider in order; the first that yields credentials becomes
  * the sticky one. Collects "name: why" for the others. With an explicit
  * profile only the two profile files are tried, and a profile that exists
- * but fails ends the search. */
+ * but fails ends the search; so does a refused URL. */
 static int chain_find(ecs_creds_chain *ch, ecs_creds *out, ecs_buf *tried) {
   static const char *const names[] = {"environment", "OIDC", "aliyun CLI config",
                                       "credentials file", "ECS metadata", "credentials URI"};
-  ecs_creds_net net = {ch->ca_file, ch->insecure_http};
-  int i, first = ch->profile ? 2 : 0, last = ch->profile ? 3 : 5;
+  int i, rc, first = ch->profile ? 2 : 0, last = ch->profile ? 3 : 5;
   for (i = first; i <= last; i++) {
-    ecs_src *s = NULL;
     ecs_buf why;
-    int rc;
     ecs_buf_init(&why);
-    if ((rc = build_provider(ch, i, &s, &why)) < 0) {
-      ecs_buf_free(&why);
-      return -1;
-    }
-    if (rc == 0) {
-      if ((rc = ecs_src_get(s, &net, out, &why)) == 0) {
-        ecs_buf_free(&why);
-        ch->src = s;
-        return 0;
-      }
-      if (rc == ECS_CREDS_REFUSED) {
-        ecs_buf_reset(tried);
-        ecs_buf_addf(tried, "credentials from %s: %s", s->name, ecs_buf_cstr(&why));
-      }
-      ecs_src_free(s);
-      if (rc == ECS_CREDS_REFUSED) {
-        ecs_buf_free(&why);
-        return rc;
-      }
-      rc = 2;
-    }
-    if (rc == 2 && ch->profile) {
+    rc = try_provider(ch, i, out, &why);
+    if (rc == ECS_CREDS_REFUSED || (rc == 2 && ch->profile)) {
       ecs_buf_reset(tried);
       ecs_buf_adds(tried, ecs_buf_cstr(&why));
-      ecs_buf_free(&why);
-      return FIND_STOP;
+      rc = rc == 2 ? FIND_STOP : rc;
+    } else if (rc > 0) {
+      ecs_buf_addf(tried, "%s%s: %s", tried->len ? "; " : "", names[i], ecs_buf_cstr(&why));
     }
-    ecs_buf_addf(tried, "%s%s: %s", tried->len ? "; " : "", names[i], ecs_buf_cstr(&why));
     ecs_buf_free(&why);
+    if (rc <= 0 || rc == FIND_STOP) return rc;
   }
   return 1;
 }

@@ -733,7 +733,13 @@ static void explicit_profile_wins_over_env_and_unknown_one_is_ecreds(void) {
            "{\"current\":\"a\",\"profiles\":[{\"name\":\"a\",\"mode\":\"AK\","
            "\"access_key_id\":\"a-id\",\"access_key_secret\":\"a-secret\"},"
            "{\"name\":\"ops\",\"mode\":\"AK\",\"access_key_id\":\"ops-id\","
-           "\"access_key_secret\":\"ops-secret\"}]}");
+           "\"access_key_secret\":\"ops-secret\"},{\"name\":\"bad\",\"mode\":\"AK\","
+           "\"access_key_id\":\"bad-id\"}]}");
+  ch = ecs_creds_chain_new("bad"); /* there but unusable: that is the answer */
+  CHECK_INT(ecs_creds_chain_get(ch, &c, &err), -1);
+  CHECK_STR(err.code, "ECREDS");
+  CHECK(err.message && strstr(err.message, "profile \"bad\" (mode AK) lacks access_key_id"));
+  ecs_creds_chain_free(ch);
   ch = ecs_creds_chain_new("ops");
   CHECK_INT(ecs_creds_chain_get(ch, &c, &err), 0);
   CHECK_STR(c.access_key_id, "ops-id");
