@@ -25,6 +25,7 @@
 #include "audit.h"
 #include "client.h"
 #include "creds.h"
+#include "endpoint.h"
 #include "encode.h"
 #include "http.h"
 #include "lecs.h"
@@ -537,18 +538,32 @@ static int lecs_configure(lua_State *L) {
   return 0;
 }
 
-/* The default chain for profile (NULL: the default), made on first use
- * and kept in the context. NULL when out of memory. */
-static ecs_creds_chain *ctx_chain(lecs_ctx *x, const char *profile) {
+static int same_str(const char *a, const char *b) { return a ? b && strcmp(a, b) == 0 : !b; }
+
+/* The default chain for client c over the default client d: its profile
+ * (NULL: the default) and the transport its credential endpoints use
+ * (ca_file, insecure_http), made on first use and kept in the context.
+ * NULL when out of memory. */
+static ecs_creds_chain *ctx_chain(lecs_ctx *x, const lecs_client *c, const lecs_client *d) {
+  const char *profile = (c->set & OPT_PROFILE) ? c->profile : d->profile;
+  const char *ca = (c->set & OPT_CA) ? c->cfg.ca_file : d->cfg.ca_file;
+  int insecure = (c->set & OPT_INSECURE) ? c->cfg.insecure_http : d->cfg.insecure_http;
   ecs_creds_chain **n, *ch;
   size_t i;
   for (i = 0; i < x->nchains; i++) {
-    const char *p = ecs_creds_chain_profile(x->chains[i]);
-    if ((!p && !profile) || (p && profile && strcmp(p, profile) == 0)) return x->chains[i];
+    ch = x->chains[i];
+    if (same_str(ecs_creds_chain_profile(ch), profile) &&
+        same_str(ecs_creds_chain_ca_file(ch), ca) &&
+        ecs_creds_chain_insecure_http(ch) == (insecure != 0))
+      return ch;
   }
   if (!(n = realloc(x->chains, (x->nchains + 1) * sizeof *n))) return NULL;
   x->chains = n;
   if (!(ch = ecs_creds_chain_new(profile))) return NULL;
+  if (ecs_creds_chain_set_transport(ch, ca, insecure) < 0) {
+    ecs_creds_chain_free(ch);
+    return NULL;
+  }
   return x->chains[x->nchains++] = ch;
 }
 
@@ -580,7 +595,7 @@ static int lecs_client_info(lua_State *L) {
   ecs_creds got;
   ecs_creds_chain *ch = NULL;
   ecs_creds_init(&got);
-  if (!cr && !(ch = ctx_chain(x, client_profile(c, d)))) return luaL_error(L, "out of memory");
+  if (!cr && !(ch = ctx_chain(x, c, d))) return luaL_error(L, "out of memory");
   if (ch && lua_toboolean(L, 2)) {
     ecs_error err;
     ecs_error_init(&err);
@@ -969,7 +984,7 @@ static int call_creds(lecs_ctx *x, lecs_call *c, const lecs_client *cl, const le
       return ecs_error_set(&c->err, ECS_KIND_CONFIG, "ENOMEM", "out of memory");
     return 0;
   }
-  if (!(ch = ctx_chain(x, client_profile(cl, d))))
+  if (!(ch = ctx_chain(x, cl, d)))
     return ecs_error_set(&c->err, ECS_KIND_CONFIG, "ENOMEM", "out of memory");
   if (ecs_creds_chain_get(ch, &c->creds, &c->err) < 0) return -1;
   if (!c->cfg.region && ecs_creds_chain_region(ch) &&
@@ -1262,8 +1277,7 @@ static void open_context(lua_State *L) {
 
   d = client_new(L);
   d->is_default = 1;
-  r = getenv("ALIBABA_CLOUD_REGION_ID");
-  if (r && *r) d->cfg.region = strdup(r);
+  if ((r = ecs_region_from_env())) d->cfg.region = strdup(r);
   lua_setfield(L, LUA_REGISTRYINDEX, LECS_DEFAULT);
 }
 

@@ -120,14 +120,18 @@ char *ecs_buf_steal(ecs_buf *b) {
 }
 
 /* explicit_bzero: memset's speed, and never dropped as a dead store. */
+void ecs_zeroize(void *p, size_t n) {
+  if (p && n) explicit_bzero(p, n);
+}
+
 void ecs_buf_wipe(ecs_buf *b) {
-  if (b->data) explicit_bzero(b->data, b->cap);
+  if (b->data) ecs_zeroize(b->data, b->cap);
   ecs_buf_free(b);
 }
 
 void ecs_free_secret(char *s) {
   if (s) {
-    explicit_bzero(s, strlen(s));
+    ecs_zeroize(s, strlen(s));
     free(s);
   }
 }

@@ -74,5 +74,8 @@ int ecs_params_copy(ecs_params *dst, const ecs_params *src);
 
 /* Wipes a heap string with zeros and frees it (NULL is fine). */
 void ecs_free_secret(char *s);
+/* Overwrites n bytes at p with zeros; never dropped as a dead store. The one
+ * wipe every secret buffer goes through. */
+void ecs_zeroize(void *p, size_t n);
 
 #endif

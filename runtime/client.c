@@ -454,34 +454,6 @@ static void token_forms_wipe(ecs_buf f[3]) {
   ecs_buf_wipe(&f[2]);
 }
 
-/* Masks with '*' every run of 16 or more bytes of s that also occurs in one
- * of the token forms: a hostile or broken server may echo the token cut,
- * spliced or JSON-escaped, so whole-token replacement alone is not enough.
- * Quadratic, but only on error answers of requests that carry a token, over
- * short strings. */
-/* 1 when the n bytes at p occur in hay[0..hn) (memmem is a GNU extension). */
-static int contains(const char *hay, size_t hn, const char *p, size_t n) {
-  size_t i;
-  for (i = 0; i + n <= hn; i++)
-    if (hay[i] == p[0] && memcmp(hay + i, p, n) == 0) return 1;
-  return 0;
-}
-
-static void mask_token_runs(char *s, ecs_buf f[3]) {
-  enum { RUN = 16 };
-  size_t n, i, j, masked_to = 0;
-  int k;
-  if (!s || (n = strlen(s)) < RUN) return;
-  for (i = 0; i + RUN <= n; i++) {
-    for (k = 0; k < 3; k++) {
-      if (f[k].len < RUN || !contains(f[k].data, f[k].len, s + i, RUN)) continue;
-      for (j = i > masked_to ? i : masked_to; j < i + RUN; j++) s[j] = '*';
-      masked_to = i + RUN;
-      break;
-    }
-  }
-}
-
 /* Removes the request's STS token (every form, whole or in pieces) from
  * every text field of the error: message, code, ids and recommendation. */
 static void scrub_message(const ecs_http_req *req, ecs_error *err) {
@@ -494,8 +466,8 @@ static void scrub_message(const ecs_http_req *req, ecs_error *err) {
   if (f[0].len) {
     for (i = 0; i < sizeof fields / sizeof fields[0]; i++) {
       for (k = 2; k >= 0; k--) redact(fields[i], ecs_buf_cstr(&f[k]), f[k].len);
-      mask_token_runs(*fields[i], f);
     }
+    for (k = 2; k >= 0; k--) ecs_error_mask_secret(err, f[k].data, f[k].len);
   }
   token_forms_wipe(f);
 }

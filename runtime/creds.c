@@ -1,22 +1,16 @@
-/* creds.c - credentials, credential sources and the default provider chain
- * (see creds.h). The network lives in creds_net.c, the files and the
- * external process in creds_files.c.
+/* creds.c - the environment provider, refreshing credential sources and
+ * the default provider chain (see creds.h). The low-level helpers live in
+ * creds_util.c, the network in creds_net.c, the files and the external
+ * process in creds_files.c; this file sits on top of all three.
  *
  * Secrets are wiped on free and never appear in error messages: messages
  * name the variables, files and roles looked for, never their values.
  */
 #include "creds.h"
 
-#include <ctype.h>
-#include <pwd.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "creds_internal.h"
@@ -32,55 +26,6 @@ static const char *const ENV_SECRET[] = {
 static const char *const ENV_TOKEN[] = {
   "ALIBABA_CLOUD_SECURITY_TOKEN", "ALIBABACLOUD_SECURITY_TOKEN",
   "ALICLOUD_SECURITY_TOKEN", "SECURITY_TOKEN", NULL};
-
-void ecs_creds_init(ecs_creds *c) { memset(c, 0, sizeof *c); }
-
-void ecs_creds_free(ecs_creds *c) {
-  free(c->access_key_id);
-  ecs_free_secret(c->access_key_secret);
-  ecs_free_secret(c->security_token);
-  free(c->provider);
-  ecs_creds_init(c);
-}
-
-/* Copies src into *dst (NULL stays NULL). 0 or -1. */
-static int dup_opt(char **dst, const char *src) {
-  *dst = NULL;
-  if (src && !(*dst = strdup(src))) return -1;
-  return 0;
-}
-
-int ecs_creds_copy(ecs_creds *dst, const ecs_creds *src) {
-  ecs_creds_init(dst);
-  if (dup_opt(&dst->access_key_id, src->access_key_id) < 0 ||
-      dup_opt(&dst->access_key_secret, src->access_key_secret) < 0 ||
-      dup_opt(&dst->security_token, src->security_token) < 0 ||
-      dup_opt(&dst->provider, src->provider) < 0) {
-    ecs_creds_free(dst);
-    return -1;
-  }
-  dst->expiration = src->expiration;
-  return 0;
-}
-
-/* Replaces c's contents; on failure c is left as it was. An empty token
- * counts as none. */
-int ecs_creds_set(ecs_creds *c, const char *id, const char *secret,
-                  const char *token, const char *provider) {
-  ecs_creds n;
-  ecs_creds_init(&n);
-  if (token && !*token) token = NULL;
-  if (!provider) provider = token ? "static_sts" : "static_ak";
-  if (!id || !secret || dup_opt(&n.access_key_id, id) < 0 ||
-      dup_opt(&n.access_key_secret, secret) < 0 ||
-      dup_opt(&n.security_token, token) < 0 || dup_opt(&n.provider, provider) < 0) {
-    ecs_creds_free(&n);
-    return -1;
-  }
-  ecs_creds_free(c);
-  *c = n;
-  return 0;
-}
 
 /* First non-empty variable of names, or NULL; *which gets its name. */
 static const char *env_first(const char *const *names, const char **which) {
@@ -113,155 +58,7 @@ int ecs_creds_from_env(ecs_creds *out, ecs_error *err) {
   return 0;
 }
 
-/* ------------------------------------------------------------- helpers */
-
-double ecs_creds_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* "YYYY-MM-DDThh:mm:ssZ" (20 chars) or "YYYY-MM-DDThh:mm:ss.sssZ" (24), as
- * the SDK accepts them (ecs-facts 6.5). */
-double ecs_creds_parse_time(const char *s) {
-  struct tm tm;
-  int y, mo, d, h, mi, se, ms = 0, k = 0;
-  size_t n = s ? strlen(s) : 0;
-  if (n == 20) {
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &se, &k) != 6 || k != 20)
-      return -1;
-  } else if (n == 24) {
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &y, &mo, &d, &h, &mi, &se, &ms, &k) != 7 ||
-        k != 24)
-      return -1;
-  } else {
-    return -1;
-  }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return -1;
-  memset(&tm, 0, sizeof tm);
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = se;
-  return (double)timegm(&tm) + ms / 1000.0;
-}
-
-const char *ecs_creds_env(const char *name) {
-  const char *v = getenv(name);
-  return v && *v ? v : NULL;
-}
-
-int ecs_creds_env_true(const char *name) {
-  const char *v = ecs_creds_env(name);
-  return v && (strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0);
-}
-
-int ecs_creds_dup(char **dst, const char *src) { return dup_opt(dst, src); }
-
-char *ecs_creds_sts_endpoint(const char *configured, const char *region) {
-  const char *e = ecs_creds_env("ALIBABA_CLOUD_STS_ENDPOINT");
-  ecs_buf b;
-  if (!e) e = configured && *configured ? configured : NULL;
-  if (!region || !*region) region = ecs_creds_env("ALIBABA_CLOUD_STS_REGION");
-  ecs_buf_init(&b);
-  if (e) {
-    size_t n = strlen(e);
-    if (!strstr(e, "://") && ecs_buf_adds(&b, "https://") < 0) return NULL;
-    if (n && e[n - 1] == '/') n--;
-    if (ecs_buf_add(&b, e, n) < 0) return NULL;
-  } else if (region) {
-    if (ecs_buf_addf(&b, "https://sts%s.%s.aliyuncs.com",
-                     ecs_creds_env_true("ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED") ? "-vpc" : "",
-                     region) < 0)
-      return NULL;
-  } else if (ecs_buf_adds(&b, "https://sts.aliyuncs.com") < 0) {
-    return NULL;
-  }
-  return ecs_buf_steal(&b);
-}
-
-/* Paths already warned about in this process (a refresh re-reads the file;
- * one warning is enough). Bounded: past the last slot, warnings repeat. */
-static char *warned[16];
-static pthread_mutex_t warned_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static int warn_once(const char *path) {
-  size_t i;
-  int first = 1;
-  pthread_mutex_lock(&warned_mu);
-  for (i = 0; i < sizeof warned / sizeof warned[0]; i++) {
-    if (!warned[i]) {
-      warned[i] = strdup(path);
-      break;
-    }
-    if (strcmp(warned[i], path) == 0) {
-      first = 0;
-      break;
-    }
-  }
-  pthread_mutex_unlock(&warned_mu);
-  return first;
-}
-
-void ecs_creds_check_mode(const char *path) {
-  struct stat st;
-  if (stat(path, &st) == 0 && (st.st_mode & 077) && warn_once(path))
-    fprintf(stderr,
-            "ecsrun: warning: credentials file %s is readable by group or others "
-            "(mode %03o); run: chmod 600 %s\n",
-            path, (unsigned)(st.st_mode & 0777), path);
-}
-
-/* $HOME (else the password database) + rel into a heap string, or NULL. */
-static char *home_path(const char *rel) {
-  const char *home = ecs_creds_env("HOME");
-  ecs_buf b;
-  if (!home) {
-    struct passwd *pw = getpwuid(getuid());
-    home = pw ? pw->pw_dir : NULL;
-  }
-  if (!home) return NULL;
-  ecs_buf_init(&b);
-  if (ecs_buf_addf(&b, "%s/%s", home, rel) < 0) return NULL;
-  return ecs_buf_steal(&b);
-}
-
 /* -------------------------------------------------------------- sources */
-
-ecs_src *ecs_src_new(ecs_src_kind kind, const char *name) {
-  ecs_src *s = calloc(1, sizeof *s);
-  if (!s) return NULL;
-  s->kind = kind;
-  s->duration = 3600;
-  ecs_creds_init(&s->fixed);
-  ecs_creds_init(&s->cache);
-  if (!(s->name = strdup(name))) {
-    free(s);
-    return NULL;
-  }
-  return s;
-}
-
-void ecs_src_free(ecs_src *s) {
-  if (!s) return;
-  free(s->name);
-  ecs_creds_free(&s->fixed);
-  ecs_src_free(s->source);
-  free(s->role_arn);
-  free(s->session);
-  free(s->policy);
-  free(s->external_id);
-  free(s->sts_endpoint);
-  free(s->role_name);
-  free(s->url);
-  free(s->oidc_provider_arn);
-  free(s->oidc_token_file);
-  free(s->command);
-  ecs_creds_free(&s->cache);
-  free(s);
-}
 
 /* Refresh margin: 15 minutes as the SDK (STALE_TIME), but at most half the
  * lifetime, so that short-lived tokens are not refreshed on every use. */
@@ -274,7 +71,7 @@ static int stale(const ecs_src *s, double now) {
 }
 
 /* Fetches fresh credentials for a temporary source into out. */
-static int src_fetch(ecs_src *s, ecs_creds *out, ecs_buf *why) {
+static int src_fetch(ecs_src *s, const ecs_creds_net *net, ecs_creds *out, ecs_buf *why) {
   ecs_creds base;
   ecs_buf sw;
   int rc;
@@ -282,34 +79,35 @@ static int src_fetch(ecs_src *s, ecs_creds *out, ecs_buf *why) {
   case SRC_ROLE_ARN:
     ecs_creds_init(&base);
     ecs_buf_init(&sw);
-    if (ecs_src_get(s->source, &base, &sw) < 0) {
+    if ((rc = ecs_src_get(s->source, net, &base, &sw)) < 0) {
       ecs_buf_addf(why, "credentials of the source for AssumeRole (%s): %s", s->source->name,
                    ecs_buf_cstr(&sw));
       ecs_buf_free(&sw);
-      return -1;
+      return rc;
     }
     ecs_buf_free(&sw);
-    rc = ecs_sts_assume(s, &base, out, why);
+    rc = ecs_sts_assume(net, s, &base, out, why);
     ecs_creds_free(&base);
     return rc;
-  case SRC_OIDC: return ecs_sts_assume(s, NULL, out, why);
-  case SRC_ECS_ROLE: return ecs_imds_fetch(s->role_name, out, why);
-  case SRC_URI: return ecs_uri_fetch(s->url, out, why);
+  case SRC_OIDC: return ecs_sts_assume(net, s, NULL, out, why);
+  case SRC_ECS_ROLE: return ecs_imds_fetch(net, s->role_name, out, why);
+  case SRC_URI: return ecs_uri_fetch(net, s->url, out, why);
   case SRC_EXTERNAL: return ecs_external_fetch(s->command, out, why);
   default: return ecs_buf_adds(why, "no credentials"), -1;
   }
 }
 
-int ecs_src_get(ecs_src *s, ecs_creds *out, ecs_buf *why) {
+int ecs_src_get(ecs_src *s, const ecs_creds_net *net, ecs_creds *out, ecs_buf *why) {
   double now = ecs_creds_now();
   const ecs_creds *use;
   ecs_creds fresh;
+  int rc;
   if (s->kind == SRC_STATIC) {
     use = &s->fixed;
   } else {
     if (!s->have || stale(s, now)) {
       ecs_creds_init(&fresh);
-      if (src_fetch(s, &fresh, why) == 0) {
+      if ((rc = src_fetch(s, net, &fresh, why)) == 0) {
         ecs_creds_free(&s->cache);
         s->cache = fresh;
         s->have = 1;
@@ -318,7 +116,7 @@ int ecs_src_get(ecs_src *s, ecs_creds *out, ecs_buf *why) {
       } else {
         ecs_creds_free(&fresh);
         /* keep using credentials that have not expired yet */
-        if (!s->have || (s->cache.expiration && s->cache.expiration <= now)) return -1;
+        if (!s->have || (s->cache.expiration && s->cache.expiration <= now)) return rc;
         ecs_buf_reset(why);
       }
     }
@@ -348,6 +146,8 @@ struct ecs_creds_chain {
   double failed_at;
   ecs_creds last;   /* what the last successful get handed out */
   int have_last;
+  char *ca_file;    /* transport of credential endpoints (set_transport) */
+  int insecure_http;
 };
 
 /* The config.json path, unless profiles are ignored; NULL otherwise. */
@@ -355,7 +155,7 @@ static char *cli_config_path(void) {
   if (ecs_creds_env_true("ALIBABA_CLOUD_IGNORE_PROFILE") ||
       ecs_creds_env_true("ALIBABA_CLOUD_CLI_PROFILE_DISABLED"))
     return NULL;
-  return home_path(".aliyun/config.json");
+  return ecs_creds_home_path(".aliyun/config.json");
 }
 
 ecs_creds_chain *ecs_creds_chain_new(const char *profile) {
@@ -380,8 +180,21 @@ void ecs_creds_chain_free(ecs_creds_chain *ch) {
   free(ch->region);
   free(ch->failed);
   ecs_creds_free(&ch->last);
+  free(ch->ca_file);
   free(ch);
 }
+
+int ecs_creds_chain_set_transport(ecs_creds_chain *ch, const char *ca_file, int insecure_http) {
+  char *ca;
+  if (ecs_creds_dup(&ca, ca_file) < 0) return -1;
+  free(ch->ca_file);
+  ch->ca_file = ca;
+  ch->insecure_http = insecure_http != 0;
+  return 0;
+}
+
+const char *ecs_creds_chain_ca_file(const ecs_creds_chain *ch) { return ch->ca_file; }
+int ecs_creds_chain_insecure_http(const ecs_creds_chain *ch) { return ch->insecure_http; }
 
 const ecs_creds *ecs_creds_chain_last(const ecs_creds_chain *ch) {
   return ch->have_last ? &ch->last : NULL;
@@ -428,9 +241,9 @@ static int build_oidc(ecs_src **out, ecs_buf *why) {
     return 1;
   }
   snprintf(dflt, sizeof dflt, "ecsrun-%lld", (long long)(ecs_creds_now() * 1000));
-  if (!(s = ecs_src_new(SRC_OIDC, "oidc_role_arn")) || dup_opt(&s->role_arn, arn) < 0 ||
-      dup_opt(&s->oidc_provider_arn, prov) < 0 || dup_opt(&s->oidc_token_file, file) < 0 ||
-      dup_opt(&s->session, sess ? sess : dflt) < 0 ||
+  if (!(s = ecs_src_new(SRC_OIDC, "oidc_role_arn")) || ecs_creds_dup(&s->role_arn, arn) < 0 ||
+      ecs_creds_dup(&s->oidc_provider_arn, prov) < 0 || ecs_creds_dup(&s->oidc_token_file, file) < 0 ||
+      ecs_creds_dup(&s->session, sess ? sess : dflt) < 0 ||
       !(s->sts_endpoint = ecs_creds_sts_endpoint(NULL, NULL))) {
     ecs_src_free(s);
     return -1;
@@ -447,7 +260,7 @@ static int build_imds(ecs_src **out, ecs_buf *why) {
     return 1;
   }
   if (!(s = ecs_src_new(SRC_ECS_ROLE, "ecs_ram_role")) ||
-      dup_opt(&s->role_name, ecs_creds_env("ALIBABA_CLOUD_ECS_METADATA")) < 0) {
+      ecs_creds_dup(&s->role_name, ecs_creds_env("ALIBABA_CLOUD_ECS_METADATA")) < 0) {
     ecs_src_free(s);
     return -1;
   }
@@ -462,7 +275,7 @@ static int build_uri(ecs_src **out, ecs_buf *why) {
     ecs_buf_adds(why, "ALIBABA_CLOUD_CREDENTIALS_URI not set");
     return 1;
   }
-  if (!(s = ecs_src_new(SRC_URI, "credential_uri")) || dup_opt(&s->url, u) < 0) {
+  if (!(s = ecs_src_new(SRC_URI, "credential_uri")) || ecs_creds_dup(&s->url, u) < 0) {
     ecs_src_free(s);
     return -1;
   }
@@ -500,6 +313,8 @@ static const char *env_profile(const ecs_creds_chain *ch) {
   return NULL;
 }
 
+/* Loader results for a profile file: 0 built, 1 not there (file missing,
+ * ignored, or no such profile), 2 there but unusable (why says why). */
 static int build_cli(const ecs_creds_chain *ch, ecs_src **out, ecs_buf *why) {
   char *path = cli_config_path(), *region = NULL;
   int rc;
@@ -517,7 +332,7 @@ static int build_cli(const ecs_creds_chain *ch, ecs_src **out, ecs_buf *why) {
   free(region);
   if (rc == 1) ecs_buf_adds(why, "file missing");
   free(path);
-  return rc == 0 ? 0 : 1;
+  return rc == 0 ? 0 : rc < 0 ? 2 : 1;
 }
 
 static int build_ini(const ecs_creds_chain *ch, ecs_src **out, ecs_buf *why) {
@@ -528,7 +343,7 @@ static int build_ini(const ecs_creds_chain *ch, ecs_src **out, ecs_buf *why) {
     ecs_buf_adds(why, "ignored (ALIBABA_CLOUD_IGNORE_PROFILE)");
     return 1;
   }
-  path = envp ? strdup(envp) : home_path(".alibabacloud/credentials");
+  path = envp ? strdup(envp) : ecs_creds_home_path(".alibabacloud/credentials");
   if (!path) {
     ecs_buf_adds(why, "no home directory");
     return 1;
@@ -539,54 +354,102 @@ static int build_ini(const ecs_creds_chain *ch, ecs_src **out, ecs_buf *why) {
     ecs_buf_adds(why, envp ? "file missing (named by ALIBABA_CLOUD_CREDENTIALS_FILE)"
                            : "file missing");
   free(path);
-  return rc == 0 ? 0 : 1;
+  return rc == 0 ? 0 : rc < 0 ? 2 : 1;
+}
+
+/* chain_find's results besides 0 (found), 1 (nothing found: `tried` lists
+ * each provider), -1 (out of memory) and ECS_CREDS_REFUSED (an endpoint's
+ * URL was refused: `tried` holds that message alone). */
+#define FIND_STOP 3 /* the explicit profile exists but is unusable (`tried`) */
+
+/* Builds provider i (in the default chain's order) into *s: 0 built, 1 not
+ * configured, 2 configured but unusable, -1 out of memory. */
+static int build_provider(const ecs_creds_chain *ch, int i, ecs_src **s, ecs_buf *why) {
+  switch (i) {
+  case 0: return build_env(s, why);
+  case 1: return build_oidc(s, why);
+  case 2: return build_cli(ch, s, why);
+  case 3: return build_ini(ch, s, why);
+  case 4: return build_imds(s, why);
+  default: return build_uri(s, why);
+  }
+}
+
+/* Builds provider i and gets its credentials: 0 (its source becomes the
+ * sticky one), 1 not configured, 2 configured but failing, -1 out of
+ * memory, or ECS_CREDS_REFUSED ("credentials from <provider>: <why>"). */
+static int try_provider(ecs_creds_chain *ch, int i, ecs_creds *out, ecs_buf *why) {
+  ecs_creds_net net = {ch->ca_file, ch->insecure_http};
+  ecs_src *s = NULL;
+  ecs_buf msg;
+  int rc = build_provider(ch, i, &s, why);
+  if (rc != 0) return rc;
+  if ((rc = ecs_src_get(s, &net, out, why)) == 0) {
+    ch->src = s;
+    return 0;
+  }
+  if (rc == ECS_CREDS_REFUSED) {
+    ecs_buf_init(&msg);
+    ecs_buf_addf(&msg, "credentials from %s: %s", s->name, ecs_buf_cstr(why));
+    ecs_buf_free(why);
+    *why = msg;
+  }
+  ecs_src_free(s);
+  return rc == ECS_CREDS_REFUSED ? rc : 2;
 }
 
 /* Tries each provider in order; the first that yields credentials becomes
- * the sticky one. Collects "name: why" for the others. */
+ * the sticky one. Collects "name: why" for the others. With an explicit
+ * profile only the two profile files are tried, and a profile that exists
+ * but fails ends the search; so does a refused URL. */
 static int chain_find(ecs_creds_chain *ch, ecs_creds *out, ecs_buf *tried) {
   static const char *const names[] = {"environment", "OIDC", "aliyun CLI config",
                                       "credentials file", "ECS metadata", "credentials URI"};
-  int i;
-  for (i = 0; i < 6; i++) {
-    ecs_src *s = NULL;
+  int i, rc, first = ch->profile ? 2 : 0, last = ch->profile ? 3 : 5;
+  for (i = first; i <= last; i++) {
     ecs_buf why;
-    int rc;
     ecs_buf_init(&why);
-    switch (i) {
-    case 0: rc = build_env(&s, &why); break;
-    case 1: rc = build_oidc(&s, &why); break;
-    case 2: rc = build_cli(ch, &s, &why); break;
-    case 3: rc = build_ini(ch, &s, &why); break;
-    case 4: rc = build_imds(&s, &why); break;
-    default: rc = build_uri(&s, &why); break;
+    rc = try_provider(ch, i, out, &why);
+    if (rc == ECS_CREDS_REFUSED || (rc == 2 && ch->profile)) {
+      ecs_buf_reset(tried);
+      ecs_buf_adds(tried, ecs_buf_cstr(&why));
+      rc = rc == 2 ? FIND_STOP : rc;
+    } else if (rc > 0) {
+      ecs_buf_addf(tried, "%s%s: %s", tried->len ? "; " : "", names[i], ecs_buf_cstr(&why));
     }
-    if (rc < 0) {
-      ecs_buf_free(&why);
-      return -1;
-    }
-    if (rc == 0) {
-      if (ecs_src_get(s, out, &why) == 0) {
-        ecs_buf_free(&why);
-        ch->src = s;
-        return 0;
-      }
-      ecs_src_free(s);
-    }
-    ecs_buf_addf(tried, "%s%s: %s", tried->len ? "; " : "", names[i], ecs_buf_cstr(&why));
     ecs_buf_free(&why);
+    if (rc <= 0 || rc == FIND_STOP) return rc;
   }
   return 1;
 }
 
+/* The error for a chain_find result other than 0. */
+static int find_error(const ecs_creds_chain *ch, int rc, ecs_buf *why, ecs_error *err) {
+  if (rc < 0 && rc != ECS_CREDS_REFUSED)
+    return ecs_error_set(err, ECS_KIND_CREDENTIALS, "ECREDS", "out of memory");
+  if (rc == ECS_CREDS_REFUSED)
+    return ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "%s", ecs_buf_cstr(why));
+  if (rc == FIND_STOP)
+    return ecs_error_set(err, ECS_KIND_CREDENTIALS, "ECREDS", "profile \"%.64s\": %s",
+                         ch->profile, ecs_buf_cstr(why));
+  if (ch->profile)
+    return ecs_error_set(err, ECS_KIND_CREDENTIALS, "ECREDS",
+                         "profile \"%.64s\" not found; looked in %s", ch->profile,
+                         ecs_buf_cstr(why));
+  return ecs_error_set(err, ECS_KIND_CREDENTIALS, "ECREDS", "no credentials found; tried %s",
+                       ecs_buf_cstr(why));
+}
+
 int ecs_creds_chain_get(ecs_creds_chain *ch, ecs_creds *out, ecs_error *err) {
+  ecs_creds_net net = {ch->ca_file, ch->insecure_http};
   ecs_buf why;
   int rc;
   double now = ecs_creds_now();
   ecs_buf_init(&why);
   if (ch->src) {
-    if (ecs_src_get(ch->src, out, &why) < 0) {
-      ecs_error_set(err, ECS_KIND_CREDENTIALS, "ECREDS", "credentials from %s: %s",
+    if ((rc = ecs_src_get(ch->src, &net, out, &why)) < 0) {
+      ecs_error_set(err, rc == ECS_CREDS_REFUSED ? ECS_KIND_CONFIG : ECS_KIND_CREDENTIALS,
+                    rc == ECS_CREDS_REFUSED ? "ECONFIG" : "ECREDS", "credentials from %s: %s",
                     ch->src->name, ecs_buf_cstr(&why));
       ecs_buf_free(&why);
       return -1;
@@ -607,16 +470,13 @@ int ecs_creds_chain_get(ecs_creds_chain *ch, ecs_creds *out, ecs_error *err) {
       return ecs_error_set(err, ECS_KIND_CREDENTIALS, "ECREDS", "out of memory");
     return 0;
   }
-  if (rc < 0) {
-    ecs_buf_free(&why);
-    return ecs_error_set(err, ECS_KIND_CREDENTIALS, "ECREDS", "out of memory");
-  }
-  ecs_error_set(err, ECS_KIND_CREDENTIALS, "ECREDS",
-                "no credentials found; tried %s", ecs_buf_cstr(&why));
+  find_error(ch, rc, &why, err);
   ecs_buf_free(&why);
-  free(ch->failed);
-  ch->failed = err->message ? strdup(err->message) : NULL;
-  ch->failed_at = now;
+  if (rc == 1 || rc == FIND_STOP) { /* remembered: slow failures are not repeated at once */
+    free(ch->failed);
+    ch->failed = err->message ? strdup(err->message) : NULL;
+    ch->failed_at = now;
+  }
   return -1;
 }
 

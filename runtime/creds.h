@@ -59,9 +59,24 @@ typedef struct ecs_creds_chain ecs_creds_chain;
 
 /* A chain for profile (the --profile / ecs.client{profile=} name; NULL:
  * ALIBABA_CLOUD_PROFILE, else config.json's `current`, else "default").
+ * An explicit profile is that profile and nothing else, as with the aliyun
+ * CLI's --profile: the chain is only config.json's profile of that name,
+ * else the INI file's section of that name; environment keys, OIDC, the
+ * metadata service and the credentials URI are not consulted, and when
+ * neither file has it the error is ECREDS naming the profile and the files
+ * looked at. Without one, the whole default chain applies.
  * Reads nothing from the network; config.json is read to learn the
  * profile's region_id. NULL only when out of memory. */
 ecs_creds_chain *ecs_creds_chain_new(const char *profile);
+/* How the chain reaches credential endpoints (STS, credentials URIs, an
+ * overridden metadata host): the ECS calls' ca_file (NULL: the system
+ * store) and insecure_http, through http.c's URL policy: plain http:// to a
+ * host that is not loopback is ECONFIG before any connection unless
+ * insecure_http. Set before the first get. 0, or -1 (out of memory). */
+int ecs_creds_chain_set_transport(ecs_creds_chain *ch, const char *ca_file, int insecure_http);
+/* The transport options set (NULL / 0 by default). */
+const char *ecs_creds_chain_ca_file(const ecs_creds_chain *ch);
+int ecs_creds_chain_insecure_http(const ecs_creds_chain *ch);
 void ecs_creds_chain_free(ecs_creds_chain *ch); /* wipes cached secrets */
 /* The profile name the chain was made for (NULL: the default). */
 const char *ecs_creds_chain_profile(const ecs_creds_chain *ch);
@@ -74,7 +89,8 @@ const ecs_creds *ecs_creds_chain_last(const ecs_creds_chain *ch);
 /* Current credentials into out (replaced; a deep copy the caller frees).
  * May block on the network (STS, metadata, URI, an external process).
  * Returns 0, or -1 with err ECREDS: one message listing each provider
- * tried and why it failed; never a secret, never an HTML page. A failed
+ * tried and why it failed; never a secret, never an HTML page; or ECONFIG
+ * when a credential endpoint's URL was refused (see set_transport). A failed
  * lookup is remembered for 5 s so that many waiting calls do not each
  * repeat slow timeouts. */
 int ecs_creds_chain_get(ecs_creds_chain *ch, ecs_creds *out, ecs_error *err);

@@ -43,11 +43,11 @@ static int slurp(const char *path, ecs_buf *out, ecs_buf *why) {
   while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
     if (out->len + got > MAX_FILE || ecs_buf_add(out, chunk, got) < 0) {
       fclose(f);
-      memset(chunk, 0, sizeof chunk);
+      ecs_zeroize(chunk, sizeof chunk);
       ecs_buf_adds(why, "file too large");
       return -1;
     }
-  memset(chunk, 0, sizeof chunk);
+  ecs_zeroize(chunk, sizeof chunk);
   fclose(f);
   return 0;
 }
@@ -257,7 +257,7 @@ int ecs_cli_profile_load(const char *path, const char *profile, ecs_src **src, c
   if (!(p = find_profile(root, name))) {
     ecs_buf_addf(why, "profile \"%.64s\" not found", name);
     cJSON_Delete(root);
-    return -1;
+    return 2;
   }
   if ((s = cli_src(root, p, 0, why))) {
     snprintf(full, sizeof full, "cli_profile/%s", s->name);
@@ -379,7 +379,7 @@ oom:
 int ecs_ini_profile_load(const char *path, const char *profile, ecs_src **src, ecs_buf *why) {
   ini_ctx c;
   FILE *f;
-  int rc;
+  int rc, missing = 0;
   char full[200];
   *src = NULL;
   if (!(f = fopen(path, "r"))) {
@@ -398,6 +398,7 @@ int ecs_ini_profile_load(const char *path, const char *profile, ecs_src **src, e
     else ecs_buf_addf(why, "syntax error on line %d", rc);
   } else if (!c.found) {
     ecs_buf_addf(why, "profile \"%.64s\" not found", c.section);
+    missing = 1;
   } else if ((*src = ini_src(&c, why))) {
     snprintf(full, sizeof full, "profile/%s", (*src)->name);
     free((*src)->name);
@@ -415,7 +416,7 @@ int ecs_ini_profile_load(const char *path, const char *profile, ecs_src **src, e
     }
     ecs_params_free(&c.kv);
   }
-  return *src ? 0 : -1;
+  return *src ? 0 : missing ? 2 : -1;
 }
 
 /* ------------------------------------------------------ External process */

@@ -14,10 +14,10 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 
 #include "creds_internal.h"
 #include "encode.h"
+#include "http.h"
 #include "json.h"
 #include "sign.h"
 
@@ -25,21 +25,6 @@
 #define IMDS_DEFAULT "http://100.100.100.200"
 #define IMDS_TOKEN_TTL "21600"
 #define STS_VERSION "2015-04-01"
-
-typedef struct sink {
-  ecs_buf *b;
-  int over;
-} sink;
-
-static size_t on_data(char *p, size_t sz, size_t n, void *ud) {
-  sink *k = ud;
-  size_t len = sz * n;
-  if (k->b->len + len > MAX_ANSWER) {
-    k->over = 1;
-    return 0;
-  }
-  return ecs_buf_add(k->b, p, len) == 0 ? len : 0;
-}
 
 /* "scheme://host[:port]" of url for messages (never a path or query). */
 static void url_origin(const char *url, char *out, size_t n) {
@@ -51,62 +36,65 @@ static void url_origin(const char *url, char *out, size_t n) {
   snprintf(out, n, "%.*s%.*s", (int)(p - url), url, (int)(e - h) > 200 ? 200 : (int)(e - h), h);
 }
 
-int ecs_creds_http(const char *method, const char *url, const ecs_params *headers,
-                   const char *body, long connect_ms, long timeout_ms, int no_proxy,
-                   long *status, ecs_buf *resp, ecs_buf *why) {
-  CURL *c = curl_easy_init();
-  struct curl_slist *hl = NULL, *t;
-  sink k = {resp, 0};
-  CURLcode rc;
-  size_t i;
-  char origin[256];
-  *status = 0;
-  url_origin(url, origin, sizeof origin);
-  if (!c) return ecs_buf_adds(why, "cannot initialise libcurl"), -1;
-  for (i = 0; headers && i < headers->n; i++) {
-    ecs_buf h;
-    ecs_buf_init(&h);
-    if (ecs_buf_addf(&h, "%s: %s", headers->v[i].name, headers->v[i].value) < 0 ||
-        !(t = curl_slist_append(hl, ecs_buf_cstr(&h)))) {
-      ecs_buf_wipe(&h);
-      curl_slist_free_all(hl);
-      curl_easy_cleanup(c);
-      return ecs_buf_adds(why, "out of memory"), -1;
-    }
-    hl = t;
-    ecs_buf_wipe(&h);
-  }
-  if (!(t = curl_slist_append(hl, "Expect:"))) {
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(c);
-    return ecs_buf_adds(why, "out of memory"), -1;
-  }
-  hl = t;
-  rc = curl_easy_setopt(c, CURLOPT_URL, url);
-  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-  if (rc == CURLE_OK && strcmp(method, "GET") != 0)
-    rc = curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
-  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, &k);
-  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_USERAGENT, "ecsrun-credentials");
-  if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  if (rc == CURLE_OK && no_proxy) rc = curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-  if (rc == CURLE_OK) rc = curl_easy_perform(c);
-  if (rc == CURLE_OK) rc = curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-  curl_slist_free_all(hl);
-  curl_easy_cleanup(c);
-  if (rc != CURLE_OK) {
-    if (k.over) ecs_buf_addf(why, "%s: answer larger than 1 MiB", origin);
-    else if (rc == CURLE_OPERATION_TIMEDOUT)
-      ecs_buf_addf(why, "%s: timed out after %ld ms", origin, timeout_ms);
-    else ecs_buf_addf(why, "%s: %s", origin, curl_easy_strerror(rc));
+static void on_done(ecs_http_req *r, void *ud) {
+  (void)r;
+  *(int *)ud = 1;
+}
+
+/* Fills r for one exchange. 0 or -1 (out of memory). */
+static int fill_req(ecs_http_req *r, const ecs_creds_net *net, const char *method,
+                    const char *url, const ecs_params *headers, const char *body) {
+  if (!(r->method = strdup(method)) || !(r->url = strdup(url)) ||
+      (headers && ecs_params_copy(&r->headers, headers) < 0) ||
+      ecs_params_add(&r->headers, "User-Agent", "ecsrun-credentials") < 0 ||
+      (body && ecs_buf_adds(&r->body, body) < 0) ||
+      (net && ecs_creds_dup(&r->ca_file, net->ca_file) < 0))
     return -1;
-  }
   return 0;
+}
+
+int ecs_creds_http(const ecs_creds_net *net, const char *method, const char *url,
+                   const ecs_params *headers, const char *body, long connect_ms,
+                   long timeout_ms, int metadata, long *status, ecs_buf *resp, ecs_buf *why) {
+  ecs_http *h = ecs_http_new();
+  ecs_http_req r;
+  int done = 0, rc = -1;
+  *status = 0;
+  ecs_http_req_init(&r);
+  if (!h) return ecs_buf_adds(why, "cannot initialise libcurl"), -1;
+  if (fill_req(&r, net, method, url, headers, body) < 0) {
+    ecs_buf_adds(why, "out of memory");
+    goto out;
+  }
+  r.connect_timeout_ms = connect_ms;
+  r.timeout_ms = timeout_ms;
+  r.max_response = MAX_ANSWER;
+  /* the fixed metadata address is plain http by design; nothing else is */
+  r.insecure_http = metadata == ECS_IMDS_FIXED || (net && net->insecure_http);
+  r.no_proxy = metadata != 0;
+  r.done = on_done;
+  r.ud = &done;
+  if (ecs_http_submit(h, &r) < 0) {
+    ecs_buf_adds(why, r.err.message ? r.err.message : "request refused");
+    rc = r.err.kind == ECS_KIND_CONFIG ? ECS_CREDS_REFUSED : -1;
+    goto out;
+  }
+  while (!done && ecs_http_run(h, 1000) >= 0) {}
+  if (!done || r.failed) {
+    ecs_buf_adds(why, done && r.err.message ? r.err.message : "transfer failed");
+    goto out;
+  }
+  *status = r.status;
+  if (ecs_buf_add(resp, r.resp_body.data ? r.resp_body.data : "", r.resp_body.len) < 0) {
+    ecs_buf_adds(why, "out of memory");
+    goto out;
+  }
+  rc = 0;
+out:
+  ecs_http_free(h); /* first: it aborts a transfer still in flight */
+  ecs_buf_wipe(&r.resp_body); /* keys and tokens */
+  ecs_http_req_free(&r);
+  return rc;
 }
 
 /* Describes an answer without quoting it. */
@@ -148,16 +136,6 @@ done:
   return rc;
 }
 
-int ecs_creds_take(ecs_creds *out, const char *id, const char *sec, const char *tok,
-                   double expiration, ecs_buf *why) {
-  if (ecs_creds_set(out, id, sec, tok, NULL) < 0) {
-    ecs_buf_adds(why, "out of memory");
-    return -1;
-  }
-  out->expiration = expiration;
-  return 0;
-}
-
 /* ----------------------------------------------------------------- STS */
 
 /* Appends msg to why without the "server string to sign" echo (it quotes
@@ -183,7 +161,7 @@ static char *read_token(const char *path, ecs_buf *why) {
   while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
     if (b.len > 64 * 1024 || ecs_buf_add(&b, chunk, got) < 0) break;
   fclose(f);
-  memset(chunk, 0, sizeof chunk);
+  ecs_zeroize(chunk, sizeof chunk);
   while (b.len && isspace((unsigned char)b.data[b.len - 1])) b.data[--b.len] = '\0';
   if (!b.len) {
     ecs_buf_addf(why, "the OIDC token file %s is empty", path);
@@ -264,7 +242,8 @@ done:
   return rc;
 }
 
-int ecs_sts_assume(const ecs_src *s, const ecs_creds *src, ecs_creds *out, ecs_buf *why) {
+int ecs_sts_assume(const ecs_creds_net *net, const ecs_src *s, const ecs_creds *src,
+                   ecs_creds *out, ecs_buf *why) {
   const char *action = src ? "AssumeRole" : "AssumeRoleWithOIDC";
   ecs_buf url, body, resp;
   ecs_params h;
@@ -282,11 +261,12 @@ int ecs_sts_assume(const ecs_src *s, const ecs_creds *src, ecs_creds *out, ecs_b
     ecs_buf_adds(why, "out of memory");
     goto done;
   }
-  if (ecs_creds_http("POST", ecs_buf_cstr(&url), &h, ecs_buf_cstr(&body), 5000, 10000, 0,
-                     &status, &resp, why) < 0) {
+  if ((rc = ecs_creds_http(net, "POST", ecs_buf_cstr(&url), &h, ecs_buf_cstr(&body), 5000,
+                           10000, 0, &status, &resp, why)) < 0) {
     ecs_buf_addf(why, " (STS %s for %s)", action, s->role_arn);
     goto done;
   }
+  rc = -1;
   j = ecs_json_parse(resp.data, resp.len);
   if (!cJSON_IsObject(j)) {
     ecs_buf_addf(why, "STS %s for %s: ", action, s->role_arn);
@@ -322,38 +302,49 @@ done:
 
 /* ------------------------------------------------------- metadata (IMDS) */
 
-/* The metadata base URL without a trailing slash into out. */
-static void imds_base(char *out, size_t n) {
+/* Where the metadata service is and how it may be reached. */
+typedef struct imds_at {
+  char base[512];            /* without a trailing slash */
+  int kind;                  /* ECS_IMDS_FIXED or ECS_IMDS_OVERRIDDEN */
+  const ecs_creds_net *net;
+} imds_at;
+
+/* The metadata base URL: ECSRUN_METADATA_ENDPOINT (which follows the URL
+ * policy), else the fixed address (plain http allowed). */
+static void imds_base(imds_at *at, const ecs_creds_net *net) {
   const char *e = ecs_creds_env("ECSRUN_METADATA_ENDPOINT");
   size_t len;
-  snprintf(out, n, "%s", e ? e : IMDS_DEFAULT);
-  len = strlen(out);
-  while (len && out[len - 1] == '/') out[--len] = '\0';
+  snprintf(at->base, sizeof at->base, "%s", e ? e : IMDS_DEFAULT);
+  len = strlen(at->base);
+  while (len && at->base[len - 1] == '/') at->base[--len] = '\0';
+  at->kind = e ? ECS_IMDS_OVERRIDDEN : ECS_IMDS_FIXED;
+  at->net = net;
 }
 
 /* GET base+path with the token header when token. 0 with status/resp. */
-static int imds_get(const char *base, const char *path, const char *token, long *status,
+static int imds_get(const imds_at *at, const char *path, const char *token, long *status,
                     ecs_buf *resp, ecs_buf *why) {
   ecs_params h;
   ecs_buf url;
   int rc;
   ecs_params_init(&h);
   ecs_buf_init(&url);
-  if (ecs_buf_addf(&url, "%s%s", base, path) < 0 ||
+  if (ecs_buf_addf(&url, "%s%s", at->base, path) < 0 ||
       (token && ecs_params_add(&h, "X-aliyun-ecs-metadata-token", token) < 0)) {
     ecs_buf_free(&url);
     ecs_params_free(&h);
     return ecs_buf_adds(why, "out of memory"), -1;
   }
-  rc = ecs_creds_http("GET", ecs_buf_cstr(&url), &h, NULL, 1000, 2000, 1, status, resp, why);
+  rc = ecs_creds_http(at->net, "GET", ecs_buf_cstr(&url), &h, NULL, 1000, 2000, at->kind, status,
+                      resp, why);
   ecs_buf_free(&url);
   ecs_params_wipe(&h);
   return rc;
 }
 
 /* IMDSv2 token into *token (heap). 0 ok; 1 the service answered but gave
- * no token (v1 may be tried); -1 unreachable (why set). */
-static int imds_token(const char *base, char **token, ecs_buf *why) {
+ * no token (v1 may be tried); -1 unreachable, ECS_CREDS_REFUSED (why set). */
+static int imds_token(const imds_at *at, char **token, ecs_buf *why) {
   ecs_params h;
   ecs_buf url, resp;
   long status = 0;
@@ -362,13 +353,13 @@ static int imds_token(const char *base, char **token, ecs_buf *why) {
   ecs_params_init(&h);
   ecs_buf_init(&url);
   ecs_buf_init(&resp);
-  if (ecs_buf_addf(&url, "%s/latest/api/token", base) < 0 ||
+  if (ecs_buf_addf(&url, "%s/latest/api/token", at->base) < 0 ||
       ecs_params_add(&h, "X-aliyun-ecs-metadata-token-ttl-seconds", IMDS_TOKEN_TTL) < 0) {
     rc = -1;
     ecs_buf_adds(why, "out of memory");
-  } else if (ecs_creds_http("PUT", ecs_buf_cstr(&url), &h, "", 1000, 2000, 1, &status, &resp,
-                            why) < 0) {
-    rc = -1;
+  } else if ((rc = ecs_creds_http(at->net, "PUT", ecs_buf_cstr(&url), &h, "", 1000, 2000,
+                                  at->kind, &status, &resp, why)) < 0) {
+    /* rc: -1 or ECS_CREDS_REFUSED */
   } else if (status != 200 || resp.len == 0 || resp.len > 1024) {
     ecs_buf_addf(why, "metadata token (IMDSv2) refused: HTTP %ld", status);
     rc = 1;
@@ -385,13 +376,13 @@ static int imds_token(const char *base, char **token, ecs_buf *why) {
 }
 
 /* Discovers the instance's role name. Heap or NULL (why set). */
-static char *imds_role(const char *base, const char *token, ecs_buf *why) {
+static char *imds_role(const imds_at *at, const char *token, ecs_buf *why) {
   ecs_buf resp;
   long status;
   char *role = NULL;
   size_t n;
   ecs_buf_init(&resp);
-  if (imds_get(base, "/latest/meta-data/ram/security-credentials/", token, &status, &resp,
+  if (imds_get(at, "/latest/meta-data/ram/security-credentials/", token, &status, &resp,
                why) < 0)
     goto done;
   if (status == 404) {
@@ -414,16 +405,23 @@ done:
   return role;
 }
 
-int ecs_imds_fetch(const char *role_name, ecs_creds *out, ecs_buf *why) {
-  char base[512], *token = NULL, *role = NULL;
+int ecs_imds_fetch(const ecs_creds_net *net, const char *role_name, ecs_creds *out,
+                   ecs_buf *why) {
+  imds_at at;
+  char *token = NULL, *role = NULL;
   ecs_buf resp, path, w2;
   long status;
   int rc = -1, t;
-  imds_base(base, sizeof base);
+  imds_base(&at, net);
   ecs_buf_init(&resp);
   ecs_buf_init(&path);
   ecs_buf_init(&w2);
-  t = imds_token(base, &token, &w2);
+  t = imds_token(&at, &token, &w2);
+  if (t == ECS_CREDS_REFUSED) {
+    ecs_buf_adds(why, ecs_buf_cstr(&w2));
+    rc = t;
+    goto done;
+  }
   if (t < 0) {
     ecs_buf_addf(why, "metadata service unreachable: %s", ecs_buf_cstr(&w2));
     goto done;
@@ -434,13 +432,13 @@ int ecs_imds_fetch(const char *role_name, ecs_creds *out, ecs_buf *why) {
     goto done;
   }
   if (role_name) role = strdup(role_name);
-  else if (!(role = imds_role(base, token, why))) goto done;
+  else if (!(role = imds_role(&at, token, why))) goto done;
   if (!role || ecs_buf_adds(&path, "/latest/meta-data/ram/security-credentials/") < 0 ||
       ecs_pct_encode(&path, role, strlen(role)) < 0) {
     ecs_buf_adds(why, "out of memory");
     goto done;
   }
-  if (imds_get(base, ecs_buf_cstr(&path), token, &status, &resp, why) < 0) goto done;
+  if (imds_get(&at, ecs_buf_cstr(&path), token, &status, &resp, why) < 0) goto done;
   if (status == 404) {
     ecs_buf_addf(why, "metadata 404 for role \"%.128s\"", role);
     goto done;
@@ -465,14 +463,16 @@ done:
 
 /* --------------------------------------------------------------- URI */
 
-int ecs_uri_fetch(const char *url, ecs_creds *out, ecs_buf *why) {
+int ecs_uri_fetch(const ecs_creds_net *net, const char *url, ecs_creds *out, ecs_buf *why) {
   ecs_buf resp;
   long status;
   char origin[256];
   int rc = -1;
   url_origin(url, origin, sizeof origin);
   ecs_buf_init(&resp);
-  if (ecs_creds_http("GET", url, NULL, NULL, 5000, 10000, 0, &status, &resp, why) < 0) goto done;
+  if ((rc = ecs_creds_http(net, "GET", url, NULL, NULL, 5000, 10000, 0, &status, &resp, why)) < 0)
+    goto done;
+  rc = -1;
   if (status != 200) {
     ecs_buf_addf(why, "credentials URI %s answered HTTP %ld", origin, status);
     goto done;

@@ -4,6 +4,7 @@
 #include "endpoint.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The ECS client's _endpointMap (ecs20140526/src/client.ts L12-52), verbatim,
@@ -91,4 +92,15 @@ check:
     return -1;
   }
   return 0;
+}
+
+const char *ecs_region_from_env(void) {
+  static const char *const names[] = {"ALIBABA_CLOUD_REGION_ID", "ALIBABACLOUD_REGION_ID",
+                                      "ALICLOUD_REGION_ID", NULL};
+  int i;
+  for (i = 0; names[i]; i++) {
+    const char *v = getenv(names[i]);
+    if (v && *v) return v;
+  }
+  return NULL;
 }

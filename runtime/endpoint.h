@@ -13,4 +13,11 @@
 int ecs_endpoint_resolve(const char *region, const char *network, char *out,
                          size_t outlen);
 
+/* The default region from the environment, as the aliyun CLI reads it
+ * (ecs-facts 6.2): ALIBABA_CLOUD_REGION_ID, else ALIBABACLOUD_REGION_ID,
+ * else ALICLOUD_REGION_ID; the first non-empty one, or NULL. The CLI's bare
+ * REGION_ID and REGION are not read: names that generic are often set for
+ * other tools. */
+const char *ecs_region_from_env(void);
+
 #endif

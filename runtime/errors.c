@@ -55,6 +55,67 @@ const char *ecs_err_kind_name(ecs_err_kind k) {
   }
 }
 
+/* Marks in s[0..sn) every run of at least ECS_MASK_MIN bytes that is also
+ * in t[0..tn) (longest common substrings by dynamic programming over t:
+ * run[j] is the length of the common run ending at s[i] and t[j]). */
+static void mask_runs(char *s, size_t sn, const char *t, size_t tn, unsigned char *hit) {
+  size_t *run = calloc(tn + 1, sizeof *run), i, j, k;
+  if (!run) { /* cannot look: mask the whole field */
+    memset(hit, 1, sn);
+    return;
+  }
+  for (i = 0; i < sn; i++) {
+    for (j = tn; j > 0; j--) {
+      run[j] = s[i] == t[j - 1] ? run[j - 1] + 1 : 0;
+      if (run[j] >= ECS_MASK_MIN)
+        for (k = 0; k < run[j]; k++) hit[i - k] = 1;
+    }
+  }
+  free(run);
+}
+
+/* Marks a field start that is the secret's end, and a field end that is
+ * its start (4 bytes or more). */
+static void mask_edges(const char *s, size_t sn, const char *t, size_t tn, unsigned char *hit) {
+  size_t k, max = sn < tn ? sn : tn;
+  for (k = max; k >= 4; k--) {
+    if (memcmp(s, t + tn - k, k) == 0) {
+      memset(hit, 1, k);
+      break;
+    }
+  }
+  for (k = max; k >= 4; k--) {
+    if (memcmp(s + sn - k, t, k) == 0) {
+      memset(hit + sn - k, 1, k);
+      break;
+    }
+  }
+}
+
+static void mask_field(char *s, const char *t, size_t tn) {
+  size_t sn = s ? strlen(s) : 0, i;
+  unsigned char *hit;
+  if (sn < 4 || tn < 4) return;
+  if (sn > ECS_MASK_MAX_FIELD) s[sn = ECS_MASK_MAX_FIELD] = '\0'; /* bounds the work */
+  if (!(hit = calloc(sn, 1))) {
+    memset(s, '*', sn);
+    return;
+  }
+  mask_runs(s, sn, t, tn, hit);
+  mask_edges(s, sn, t, tn, hit);
+  for (i = 0; i < sn; i++)
+    if (hit[i]) s[i] = '*';
+  free(hit);
+}
+
+void ecs_error_mask_secret(ecs_error *e, const char *secret, size_t n) {
+  char *fields[] = {e->code, e->message, e->request_id, e->host_id, e->recommend, e->action,
+                    e->instance_id};
+  size_t i;
+  if (!secret) return;
+  for (i = 0; i < sizeof fields / sizeof fields[0]; i++) mask_field(fields[i], secret, n);
+}
+
 void ecs_error_move(ecs_error *dst, ecs_error *src) {
   ecs_error_free(dst);
   *dst = *src;

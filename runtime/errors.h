@@ -7,6 +7,8 @@
 #ifndef ECS_ERRORS_H
 #define ECS_ERRORS_H
 
+#include <stddef.h>
+
 typedef enum ecs_err_kind {
   ECS_KIND_NONE = 0,
   ECS_KIND_API,         /* the service answered 4xx/5xx with an error body */
@@ -45,6 +47,16 @@ int ecs_error_set(ecs_error *e, ecs_err_kind kind, const char *code,
 int ecs_error_field(char **field, const char *s);
 /* "api", "throttle", "transport", "credentials", "config" (or "none"). */
 const char *ecs_err_kind_name(ecs_err_kind k);
+/* Masks with '*', in every text field of e, each piece of secret[0..n)
+ * that is ECS_MASK_MIN (8) bytes or longer wherever it is, and a shorter one
+ * of 4 bytes or more where a field starts with the secret's end or ends with
+ * its start: a lying server may echo a token cut, spliced or truncated, so
+ * whole-secret replacement is not enough. Secrets under 4 bytes are left
+ * alone. A field longer than ECS_MASK_MAX_FIELD bytes is first cut to that
+ * length (the work is field length x secret length). */
+#define ECS_MASK_MIN 8
+#define ECS_MASK_MAX_FIELD 4096
+void ecs_error_mask_secret(ecs_error *e, const char *secret, size_t n);
 /* Moves src into dst (dst freed first); src is left empty. */
 void ecs_error_move(ecs_error *dst, ecs_error *src);
 

@@ -148,7 +148,7 @@ ecs_http *ecs_http_new(void) {
  * build_headers); wiped, as it may hold a token. */
 static void free_headers(xfer *x) {
   if (!x->hdrs) return;
-  explicit_bzero(x->hdrs, x->hdrs_size);
+  ecs_zeroize(x->hdrs, x->hdrs_size);
   free(x->hdrs);
   x->hdrs = NULL;
 }
@@ -448,7 +448,7 @@ static CURLcode setup_easy(xfer *x, ecs_http_req *r, int loopback) {
   SET(CURLOPT_SSL_VERIFYPEER, 1L);
   SET(CURLOPT_SSL_VERIFYHOST, 2L);
   if (r->ca_file) SET(CURLOPT_CAINFO, r->ca_file);
-  if (loopback) SET(CURLOPT_PROXY, ""); /* loopback never goes through a proxy */
+  if (loopback || r->no_proxy) SET(CURLOPT_PROXY, ""); /* loopback never goes through a proxy */
   SET(CURLOPT_ERRORBUFFER, x->errbuf);
   SET(CURLOPT_WRITEFUNCTION, on_body);
   SET(CURLOPT_WRITEDATA, (void *)x);

@@ -27,6 +27,7 @@ struct ecs_http_req {
   size_t max_response;      /* body cap; default 8 MiB when 0 */
   char *ca_file;            /* NULL: system store */
   int insecure_http;        /* allow http:// to non-loopback hosts */
+  int no_proxy;             /* never through a proxy (the metadata service) */
   ecs_http_done_fn done;    /* called once, from ecs_http_run */
   void *ud;
   /* --- output --- */

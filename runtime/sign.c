@@ -27,12 +27,6 @@ static void to_hex(char *hex, const unsigned char *p, size_t n) {
   hex[2 * n] = '\0';
 }
 
-/* Zeroes n bytes in a way the compiler may not drop. */
-static void wipe(void *p, size_t n) {
-  volatile unsigned char *v = p;
-  while (n--) *v++ = 0;
-}
-
 /* HMAC of msg under key with the given digest into mac (size of the digest).
  * Returns 0 or -1 (unknown digest or any mbedTLS error). The one-shot
  * mbedtls_md_hmac zeroizes its own context, key pads included. */
@@ -75,9 +69,9 @@ static int hmac_sha256(const void *key, size_t keylen, const void *msg, size_t m
   rc = 0;
 done:
   mbedtls_sha256_free(&ctx); /* zeroizes */
-  wipe(k, sizeof k);
-  wipe(pad, sizeof pad);
-  wipe(inner, sizeof inner);
+  ecs_zeroize(k, sizeof k);
+  ecs_zeroize(pad, sizeof pad);
+  ecs_zeroize(inner, sizeof inner);
   return rc;
 }
 
@@ -141,7 +135,7 @@ int ecs_sign_v1(const char *method, const ecs_params *params, const char *secret
   rc = 0;
 done:
   ecs_buf_wipe(&key);
-  wipe(mac, sizeof mac);
+  ecs_zeroize(mac, sizeof mac);
   ecs_params_free(&signed_params);
   if (rc < 0) ecs_sign_v1_out_free(out);
   return rc;
@@ -292,7 +286,7 @@ int ecs_sign_v3(const char *method, const char *pathname, const ecs_params *quer
     goto done;
   rc = 0;
 done:
-  wipe(mac, sizeof mac);
+  ecs_zeroize(mac, sizeof mac);
   ecs_params_free(&sel);
   if (rc < 0) ecs_sign_v3_out_free(out);
   return rc;
@@ -315,7 +309,7 @@ int ecs_random_hex(char *out, size_t n) {
     done += (size_t)got;
   }
   out[2 * n] = '\0';
-  wipe(chunk, sizeof chunk);
+  ecs_zeroize(chunk, sizeof chunk);
   return 0;
 }
 

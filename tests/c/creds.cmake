@@ -22,7 +22,10 @@ foreach(t
     chain_is_sticky_and_refreshes_once_when_stale
     chain_failure_lists_each_provider_and_is_remembered
     fleet_roles_and_metadata_are_validated
-    readable_credentials_file_is_warned_about_once)
+    readable_credentials_file_is_warned_about_once
+    iso_times_reject_impossible_dates
+    plain_http_credential_endpoints_are_econfig_before_connecting
+    explicit_profile_wins_over_env_and_unknown_one_is_ecreds)
   add_test(NAME ${t} COMMAND test_creds ${t})
   set_tests_properties(${t} PROPERTIES TIMEOUT 60)
 endforeach()

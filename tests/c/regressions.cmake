@@ -8,6 +8,7 @@ foreach(t
     client_bad_body_excerpt_never_quotes_part_of_the_token
     client_bad_body_content_type_never_quotes_part_of_the_token
     client_api_error_never_quotes_pieces_of_the_token
+    client_api_error_never_quotes_short_pieces_of_the_token
     sim_describe_instances_huge_page_number_is_empty
     sim_describe_instance_status_huge_page_number_is_empty
     sim_describe_paging_still_pages

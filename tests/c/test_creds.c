@@ -394,7 +394,7 @@ static void ini_types_build_their_providers_and_reject_others(void) {
   CHECK_INT(ecs_ini_profile_load(path, "bad", &s, &why), -1);
   CHECK(strstr(ecs_buf_cstr(&why), "invalid type \"bearer\"") != NULL);
   ecs_buf_reset(&why);
-  CHECK_INT(ecs_ini_profile_load(path, "none", &s, &why), -1);
+  CHECK_INT(ecs_ini_profile_load(path, "none", &s, &why), 2);
   CHECK(strstr(ecs_buf_cstr(&why), "profile \"none\" not found") != NULL);
   ecs_buf_reset(&why);
   CHECK_INT(ecs_ini_profile_load("/nonexistent/credentials", NULL, &s, &why), 1);
@@ -466,7 +466,7 @@ static void sts_assume_role_keys_are_accepted_until_they_expire(void) {
   ecs_creds_init(&c);
   ecs_buf_init(&why);
   ecs_params_init(&q);
-  CHECK_INT(ecs_src_get(r, &c, &why), 0);
+  CHECK_INT(ecs_src_get(r, NULL, &c, &why), 0);
   CHECK(strncmp(c.access_key_id, "STS.", 4) == 0);
   CHECK(c.security_token != NULL);
   CHECK(c.expiration > ecs_creds_now() + 2 && c.expiration <= ecs_creds_now() + 5);
@@ -499,19 +499,19 @@ static void sts_refusals_are_reported_without_secrets(void) {
   clear_env();
   ecs_creds_init(&c);
   ecs_buf_init(&why);
-  CHECK_INT(ecs_src_get(r, &c, &why), -1);
+  CHECK_INT(ecs_src_get(r, NULL, &c, &why), -1);
   CHECK(strstr(ecs_buf_cstr(&why), "failed: NoPermission (HTTP 403)") != NULL);
   ecs_src_free(r);
   ecs_buf_reset(&why);
   r = role_source(s, "acs:ram::1:role/op", "ram-user", "not-the-ram-user-secret");
-  CHECK_INT(ecs_src_get(r, &c, &why), -1);
+  CHECK_INT(ecs_src_get(r, NULL, &c, &why), -1);
   CHECK(strstr(ecs_buf_cstr(&why), "SignatureDoesNotMatch") != NULL);
   CHECK(strstr(ecs_buf_cstr(&why), "string to sign") == NULL);
   CHECK(strstr(ecs_buf_cstr(&why), "not-the-ram-user-secret") == NULL);
   ecs_src_free(r);
   ecs_buf_reset(&why);
   r = role_source(s, "acs:ram::1:role/none", "ram-user", "ram-user-secret");
-  CHECK_INT(ecs_src_get(r, &c, &why), -1);
+  CHECK_INT(ecs_src_get(r, NULL, &c, &why), -1);
   CHECK(strstr(ecs_buf_cstr(&why), "EntityNotExist.Role") != NULL);
   ecs_src_free(r);
   ecs_buf_free(&why);
@@ -528,20 +528,20 @@ static void imds_v2_v1_fallback_and_unknown_role(void) {
   ecs_creds_init(&c);
   ecs_buf_init(&why);
   setenv("ECSRUN_METADATA_ENDPOINT", ecs_sim_url(s), 1);
-  CHECK_INT(ecs_imds_fetch(NULL, &c, &why), 0);
+  CHECK_INT(ecs_imds_fetch(NULL, NULL, &c, &why), 0);
   CHECK(strncmp(c.access_key_id, "STS.", 4) == 0 && c.security_token && c.expiration > 0);
-  CHECK_INT(ecs_imds_fetch("Nope", &c, &why), -1);
+  CHECK_INT(ecs_imds_fetch(NULL, "Nope", &c, &why), -1);
   CHECK(strstr(ecs_buf_cstr(&why), "metadata 404 for role \"Nope\"") != NULL);
   CHECK(strstr(ecs_buf_cstr(&why), "<") == NULL);
   ecs_buf_reset(&why);
   setenv("ECSRUN_METADATA_ENDPOINT", ecs_sim_url(old), 1);
-  CHECK_INT(ecs_imds_fetch(NULL, &c, &why), 0); /* v1 */
+  CHECK_INT(ecs_imds_fetch(NULL, NULL, &c, &why), 0); /* v1 */
   setenv("ALIBABA_CLOUD_IMDSV1_DISABLED", "true", 1);
-  CHECK_INT(ecs_imds_fetch(NULL, &c, &why), -1);
+  CHECK_INT(ecs_imds_fetch(NULL, NULL, &c, &why), -1);
   CHECK(strstr(ecs_buf_cstr(&why), "IMDSv1 fallback is disabled") != NULL);
   ecs_buf_reset(&why);
   setenv("ECSRUN_METADATA_ENDPOINT", "http://127.0.0.1:1", 1);
-  CHECK_INT(ecs_imds_fetch(NULL, &c, &why), -1);
+  CHECK_INT(ecs_imds_fetch(NULL, NULL, &c, &why), -1);
   CHECK(strstr(ecs_buf_cstr(&why), "metadata service unreachable") != NULL);
   ecs_creds_free(&c);
   ecs_buf_free(&why);
@@ -601,6 +601,8 @@ static void chain_failure_lists_each_provider_and_is_remembered(void) {
   setenv("ALIBABA_CLOUD_CREDENTIALS_FILE", "/nonexistent/creds.ini", 1);
   ch = ecs_creds_chain_new("ops");
   CHECK_STR(ecs_creds_chain_profile(ch), "ops");
+  ecs_creds_chain_free(ch);
+  ch = ecs_creds_chain_new(NULL);
   CHECK_INT(ecs_creds_chain_get(ch, &c, &err), -1);
   CHECK_STR(err.code, "ECREDS");
   CHECK(strstr(err.message, "environment: ALIBABA_CLOUD_ACCESS_KEY_ID") != NULL);
@@ -647,6 +649,121 @@ static void fleet_roles_and_metadata_are_validated(void) {
   }
 }
 
+
+/* One strict parser: digits only, real calendar dates (leap years), no
+ * hour 24 or second 60; sscanf's blanks and signs are gone. */
+static void iso_times_reject_impossible_dates(void) {
+  CHECK(ecs_creds_parse_time("2016-02-29T00:00:00Z") == 1456704000.0);
+  CHECK(ecs_creds_parse_time("2000-02-29T00:00:00Z") > 0);
+  CHECK(ecs_creds_parse_time("2017-02-29T00:00:00Z") < 0);
+  CHECK(ecs_creds_parse_time("1900-02-29T00:00:00Z") < 0);
+  CHECK(ecs_creds_parse_time("2017-02-31T05:20:01Z") < 0);
+  CHECK(ecs_creds_parse_time("2017-04-31T05:20:01Z") < 0);
+  CHECK(ecs_creds_parse_time("2017-11-00T05:20:01Z") < 0);
+  CHECK(ecs_creds_parse_time("2017-11-01T24:00:00Z") < 0);
+  CHECK(ecs_creds_parse_time("2017-11-01T05:60:01Z") < 0);
+  CHECK(ecs_creds_parse_time("2017-11-01T05:20:60Z") < 0);
+  CHECK(ecs_creds_parse_time("2017-11-01T05:20: 1Z") < 0);
+  CHECK(ecs_creds_parse_time("2017-11-01T05:20:+1Z") < 0);
+  CHECK(ecs_creds_parse_time("2017-11-01T05:20:01.5 Z") < 0);
+  CHECK(ecs_creds_parse_time("2017-11-01T05:20:01.-50Z") < 0);
+  CHECK(ecs_creds_parse_time("2017-11-01T05:20:01z") < 0);
+  CHECK(ecs_creds_parse_time(NULL) < 0);
+}
+
+/* STS (environment or profile sts_endpoint), credentials URIs and an
+ * overridden metadata host follow the ECS endpoint's rule: plain http to a
+ * host that is not loopback is ECONFIG before any connection. 0.0.0.0 is
+ * not loopback by the rule, yet a connection to it stays on this machine
+ * (and fails at once): had the chain tried, the error would be ECREDS. */
+static void plain_http_credential_endpoints_are_econfig_before_connecting(void) {
+  static const char *const roles =
+    "{\"current\":\"r\",\"profiles\":[{\"name\":\"r\",\"mode\":\"RamRoleArn\","
+    "\"access_key_id\":\"ram-user\",\"access_key_secret\":\"ram-user-secret\","
+    "\"ram_role_arn\":\"acs:ram::1:role/op\"%s}]}";
+  char cfg[512];
+  ecs_creds_chain *ch;
+  ecs_creds c;
+  ecs_error err;
+  int i;
+  ecs_creds_init(&c);
+  ecs_error_init(&err);
+  for (i = 0; i < 5; i++) {
+    clear_env();
+    drop_files();
+    snprintf(cfg, sizeof cfg, roles, i == 1 ? ",\"sts_endpoint\":\"http://0.0.0.0:1\"" : "");
+    if (i <= 1) put_file(".aliyun/config.json", cfg);
+    if (i == 0) setenv("ALIBABA_CLOUD_STS_ENDPOINT", "http://0.0.0.0:1", 1);
+    if (i == 2) setenv("ALIBABA_CLOUD_CREDENTIALS_URI", "http://0.0.0.0:1/creds", 1);
+    if (i == 3) setenv("ECSRUN_METADATA_ENDPOINT", "http://0.0.0.0:1", 1);
+    if (i == 4) {
+      put_file(".aliyun/config.json",
+               "{\"current\":\"u\",\"profiles\":[{\"name\":\"u\",\"mode\":\"CredentialsURI\","
+               "\"credentials_uri\":\"http://0.0.0.0:1/c?x=1\"}]}");
+    }
+    ch = ecs_creds_chain_new(NULL);
+    CHECK_INT(ecs_creds_chain_get(ch, &c, &err), -1);
+    CHECK_STR(err.code, "ECONFIG");
+    CHECK_INT(err.kind, ECS_KIND_CONFIG);
+    CHECK(err.message && strstr(err.message, "refusing plain http:// to 0.0.0.0"));
+    CHECK(err.message && !strstr(err.message, "/creds") && !strstr(err.message, "x=1"));
+    ecs_creds_chain_free(ch);
+  }
+  ecs_creds_free(&c);
+  ecs_error_free(&err);
+  drop_files();
+  clear_env();
+}
+
+/* An explicit profile selects that profile and nothing else: environment
+ * keys do not win over it, and one that no file has is ECREDS naming it
+ * and the files looked at, never another provider's credentials. */
+static void explicit_profile_wins_over_env_and_unknown_one_is_ecreds(void) {
+  ecs_creds_chain *ch;
+  ecs_creds c;
+  ecs_error err;
+  clear_env();
+  drop_files();
+  ecs_creds_init(&c);
+  ecs_error_init(&err);
+  setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "env-id", 1);
+  setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret", 1);
+  setenv("ALIBABA_CLOUD_CREDENTIALS_FILE", "/nonexistent/creds.ini", 1);
+  put_file(".aliyun/config.json",
+           "{\"current\":\"a\",\"profiles\":[{\"name\":\"a\",\"mode\":\"AK\","
+           "\"access_key_id\":\"a-id\",\"access_key_secret\":\"a-secret\"},"
+           "{\"name\":\"ops\",\"mode\":\"AK\",\"access_key_id\":\"ops-id\","
+           "\"access_key_secret\":\"ops-secret\"},{\"name\":\"bad\",\"mode\":\"AK\","
+           "\"access_key_id\":\"bad-id\"}]}");
+  ch = ecs_creds_chain_new("bad"); /* there but unusable: that is the answer */
+  CHECK_INT(ecs_creds_chain_get(ch, &c, &err), -1);
+  CHECK_STR(err.code, "ECREDS");
+  CHECK(err.message && strstr(err.message, "profile \"bad\" (mode AK) lacks access_key_id"));
+  ecs_creds_chain_free(ch);
+  ch = ecs_creds_chain_new("ops");
+  CHECK_INT(ecs_creds_chain_get(ch, &c, &err), 0);
+  CHECK_STR(c.access_key_id, "ops-id");
+  CHECK_STR(c.provider, "default/cli_profile/static_ak");
+  ecs_creds_chain_free(ch);
+  ch = ecs_creds_chain_new("opz");
+  CHECK_INT(ecs_creds_chain_get(ch, &c, &err), -1);
+  CHECK_STR(err.code, "ECREDS");
+  CHECK(err.message && strstr(err.message, "profile \"opz\""));
+  CHECK(err.message && strstr(err.message, "config.json"));
+  CHECK(err.message && strstr(err.message, "/nonexistent/creds.ini"));
+  CHECK(err.message && !strstr(err.message, "environment"));
+  CHECK(err.message && !strstr(err.message, "metadata"));
+  ecs_creds_chain_free(ch);
+  ch = ecs_creds_chain_new(NULL); /* without one, the environment comes first */
+  CHECK_INT(ecs_creds_chain_get(ch, &c, &err), 0);
+  CHECK_STR(c.access_key_id, "env-id");
+  ecs_creds_chain_free(ch);
+  ecs_creds_free(&c);
+  ecs_error_free(&err);
+  drop_files();
+  clear_env();
+}
+
 static const ecs_test_case cases[] = {
   {"env_with_key_pair_gives_env_credentials", env_with_key_pair_gives_env_credentials},
   {"readable_credentials_file_is_warned_about_once", readable_credentials_file_is_warned_about_once},
@@ -672,6 +789,11 @@ static const ecs_test_case cases[] = {
   {"chain_failure_lists_each_provider_and_is_remembered",
    chain_failure_lists_each_provider_and_is_remembered},
   {"fleet_roles_and_metadata_are_validated", fleet_roles_and_metadata_are_validated},
+  {"iso_times_reject_impossible_dates", iso_times_reject_impossible_dates},
+  {"plain_http_credential_endpoints_are_econfig_before_connecting",
+   plain_http_credential_endpoints_are_econfig_before_connecting},
+  {"explicit_profile_wins_over_env_and_unknown_one_is_ecreds",
+   explicit_profile_wins_over_env_and_unknown_one_is_ecreds},
   {NULL, NULL}};
 
 int main(int argc, char **argv) { return ecs_test_main(argc, argv, cases); }

@@ -106,6 +106,57 @@ static void client_api_error_never_quotes_pieces_of_the_token(void) {
   ecs_http_req_free(&req);
 }
 
+/* 1 when msg holds any n-byte piece of s. */
+static int has_piece_n(const char *msg, const char *s, size_t n) {
+  size_t i, len = strlen(s);
+  char piece[64];
+  for (i = 0; i + n <= len && n < sizeof piece; i++) {
+    memcpy(piece, s + i, n);
+    piece[n] = '\0';
+    if (strstr(msg, piece)) return 1;
+  }
+  return 0;
+}
+
+/* A lying server echoes the token in pieces shorter than the 16-byte runs
+ * the first masking looked for (15, 12, 9 and 8 bytes), at the start and the
+ * end of fields and between its own words, in every field of the error:
+ * none of those pieces may survive, while the server's own text does. */
+static void client_api_error_never_quotes_short_pieces_of_the_token(void) {
+  ecs_http_req req;
+  ecs_error err;
+  cJSON *body = NULL;
+  ecs_buf json;
+  ecs_http_req_init(&req);
+  ecs_error_init(&err);
+  ecs_buf_init(&json);
+  ecs_buf_addf(&json,
+               "{\"RequestId\":\"%.15s\",\"HostId\":\"host %.12s\","
+               "\"Code\":\"%.9s.Throttling %.8s\",\"Recommend\":\"https://r/?q=%.15s\","
+               "\"Message\":\"%.15s then %.12s and %.9s, %.8s-%.15s\"}",
+               TOKEN + 40, TOKEN + 3, TOKEN + 20, TOKEN + 60, TOKEN + 70, TOKEN,
+               TOKEN + 17, TOKEN + 33, TOKEN + 50, TOKEN + strlen(TOKEN) - 15);
+  req.url = strdup("https://ecs.cn-hangzhou.aliyuncs.com/?RegionId=cn-hangzhou");
+  ecs_params_add(&req.headers, "x-acs-security-token", TOKEN);
+  ecs_params_add(&req.resp_headers, "content-type", "application/json");
+  req.status = 400;
+  ecs_buf_add(&req.resp_body, json.data, json.len);
+  CHECK_INT(ecs_client_finish(&req, &body, &err), -1);
+  CHECK(err.message && !has_piece_n(err.message, TOKEN, 8));
+  CHECK(err.code && !has_piece_n(err.code, TOKEN, 8));
+  CHECK(err.request_id && !has_piece_n(err.request_id, TOKEN, 8));
+  CHECK(err.host_id && !has_piece_n(err.host_id, TOKEN, 8));
+  CHECK(err.recommend && !has_piece_n(err.recommend, TOKEN, 8));
+  CHECK(err.message && strstr(err.message, " then ") && strstr(err.message, " and "));
+  CHECK(err.host_id && strncmp(err.host_id, "host ", 5) == 0);
+  CHECK(err.recommend && strncmp(err.recommend, "https://r/?q=", 13) == 0);
+  CHECK(err.code && strstr(err.code, ".Throttling "));
+  CHECK_INT(err.status, 400);
+  ecs_buf_free(&json);
+  ecs_error_free(&err);
+  ecs_http_req_free(&req);
+}
+
 /* A token in a content-type longer than the 60 characters quoted. */
 static void client_bad_body_content_type_never_quotes_part_of_the_token(void) {
   ecs_http_req req;
@@ -295,6 +346,8 @@ static void creds_cli_huge_expired_seconds_is_capped(void) {
 
 int main(int argc, char **argv) {
   static const ecs_test_case cases[] = {
+      {"client_api_error_never_quotes_short_pieces_of_the_token",
+       client_api_error_never_quotes_short_pieces_of_the_token},
       {"client_bad_body_excerpt_never_quotes_part_of_the_token",
        client_bad_body_excerpt_never_quotes_part_of_the_token},
       {"client_api_error_never_quotes_pieces_of_the_token",

@@ -287,6 +287,158 @@ describe("the default credential chain", function()
   end)
 end)
 
+describe("an explicit profile", function()
+  setup(function()
+    sim = H.sim_process(roles_fleet())
+    url = sim:url()
+  end)
+  teardown(function() sim:stop() end)
+
+  -- environment keys of another valid key: --profile must not lose to them
+  local ENV_KEYS = { ALIBABA_CLOUD_ACCESS_KEY_ID = "ram-user",
+                     ALIBABA_CLOUD_ACCESS_KEY_SECRET = "ram-user-secret-51be" }
+  local CFG = json_config({ current = "other", profiles = {
+    { name = "other", mode = "AK", access_key_id = "nobody", access_key_secret = "x" },
+    { name = "ops", mode = "AK", access_key_id = "sim-ak", access_key_secret = "sim-secret-9d2c" } } })
+
+  it("--profile signs with that profile's key, not the environment's", function()
+    local _, key = reactivate_with(ENV_KEYS, home({ [".aliyun/config.json"] = CFG }),
+      "default/cli_profile/static_ak", "--profile ops --region cn-hangzhou")
+    assert.are.equal("sim-ak", key)
+  end)
+
+  it("ecs.client{profile=} does the same", function()
+    local id = fresh_id()
+    local out, code = run("--endpoint " .. url .. " -e " .. H.shquote(([[
+local c = ecs.client{ profile = "ops", region = "cn-hangzhou", endpoint = %q }
+assert(c:reactivate("%s"))
+print("OK")]]):format(url, id)), base_env(ENV_KEYS), home({ [".aliyun/config.json"] = CFG }))
+    assert.are.equal(0, code, out)
+    local signer
+    for _, r in ipairs(assert(sim:requests())) do
+      if r.action == "ReActivateInstances" and r.instance_id == id then signer = r.access_key_id end
+    end
+    assert.are.equal("sim-ak", signer)
+  end)
+
+  it("a mistyped --profile exits 3 with ECREDS naming it and the files looked at", function()
+    local before = #assert(sim:requests())
+    local out, code = run("--profile opz --endpoint " .. url .. " --region cn-hangzhou -e " ..
+      H.shquote('assert(ecs.reactivate("i-c39"))'), base_env(ENV_KEYS), home({ [".aliyun/config.json"] = CFG }))
+    assert.are.equal(3, code, out)
+    assert.matches("ECREDS", out, 1, true)
+    assert.matches('profile "opz" not found', out, 1, true)
+    assert.matches(".aliyun/config.json", out, 1, true)
+    assert.matches(".alibabacloud/credentials: file missing", out, 1, true)
+    assert.is_nil(out:find("environment", 1, true), out)
+    assert.are.equal(before, #assert(sim:requests())) -- nothing was sent
+  end)
+end)
+
+describe("credential endpoints over plain http", function()
+  setup(function()
+    sim = H.sim_process(roles_fleet())
+    url = sim:url()
+  end)
+  teardown(function() sim:stop() end)
+
+  local CFG = json_config({ current = "r", profiles = {
+    { name = "r", mode = "RamRoleArn", access_key_id = "ram-user", access_key_secret = "ram-user-secret-51be",
+      ram_role_arn = arn("operator") } } })
+
+  -- 0.0.0.0 is not loopback by the rule, yet a connection to it never
+  -- leaves this machine: without the rule the error would be a refused
+  -- connection (ECREDS), with it ECONFIG comes before any connection.
+  for _, case in ipairs({
+    { "ALIBABA_CLOUD_STS_ENDPOINT", { ALIBABA_CLOUD_STS_ENDPOINT = "http://0.0.0.0:1" }, CFG },
+    { "a profile's sts_endpoint", { ALIBABA_CLOUD_STS_ENDPOINT = false }, json_config({ current = "r", profiles = {
+      { name = "r", mode = "RamRoleArn", access_key_id = "ram-user", access_key_secret = "ram-user-secret-51be",
+        ram_role_arn = arn("operator"), sts_endpoint = "http://0.0.0.0:1" } } }) },
+    { "ALIBABA_CLOUD_CREDENTIALS_URI", { ALIBABA_CLOUD_CREDENTIALS_URI = "http://0.0.0.0:1/c",
+      ALIBABA_CLOUD_ECS_METADATA_DISABLED = "true" }, nil },
+  }) do
+    it(case[1] .. " is ECONFIG unless --insecure-http", function()
+      local env = base_env(case[2])
+      for k, v in pairs(env) do if v == false then env[k] = nil end end
+      local files = case[3] and { [".aliyun/config.json"] = case[3] } or nil
+      local cmd = " --endpoint " .. url .. " --region cn-hangzhou -e " .. H.shquote('assert(ecs.reactivate("i-c38"))')
+      local out, code = run(cmd, env, home(files))
+      assert.are.equal(3, code, out)
+      assert.matches("ECONFIG", out, 1, true)
+      assert.matches("refusing plain http:// to 0.0.0.0", out, 1, true)
+      out, code = run("--insecure-http" .. cmd, env, home(files))
+      assert.are.equal(3, code, out)
+      assert.matches("ECREDS", out, 1, true)
+      assert.is_nil(out:find("refusing plain http", 1, true), out)
+    end)
+  end
+end)
+
+describe("STS over https", function()
+  local certs, tls
+  setup(function()
+    certs = H.tls_certs()
+    tls = H.sim_process_tls(roles_fleet(), certs.server, certs.ca)
+  end)
+  teardown(function()
+    if tls then tls:stop() end
+    if certs then os.execute("rm -rf " .. H.shquote(certs.dir)) end
+  end)
+
+  it("--ca-file reaches STS as well as ECS; without it the chain fails on the certificate", function()
+    local h = home({ [".aliyun/config.json"] = json_config({ current = "r", profiles = {
+      { name = "r", mode = "RamRoleArn", access_key_id = "ram-user", access_key_secret = "ram-user-secret-51be",
+        ram_role_arn = arn("operator") } } }) })
+    local env = { ALIBABA_CLOUD_STS_ENDPOINT = tls:url(), ECSRUN_METADATA_ENDPOINT = "http://127.0.0.1:1" }
+    local cmd = "--endpoint " .. tls:url() .. " --region cn-hangzhou -e " .. script("i-c37")
+    local out, code = run("--ca-file " .. H.shquote(certs.ca) .. " " .. cmd, env, h)
+    assert.are.equal(0, code, out)
+    assert.matches("REACTIVATED=i-c37", out, 1, true)
+    assert.matches("KEY=STS%.", out)
+    local assumed = 0
+    for _, r in ipairs(assert(tls:requests())) do
+      if r.action == "AssumeRole" then assumed = assumed + 1 end
+    end
+    assert.are.equal(1, assumed)
+    out, code = run(cmd, env, h)
+    assert.are.equal(3, code, out)
+    assert.matches("ECREDS", out, 1, true)
+    assert.matches("TLS error with 127.0.0.1", out, 1, true)
+  end)
+end)
+
+describe("region variables of the aliyun CLI", function()
+  setup(function()
+    sim = H.sim_process(roles_fleet())
+    url = sim:url()
+  end)
+  teardown(function() sim:stop() end)
+
+  local KEYS = { ALIBABA_CLOUD_ACCESS_KEY_ID = "sim-ak", ALIBABA_CLOUD_ACCESS_KEY_SECRET = "sim-secret-9d2c" }
+  local function with(t)
+    local e = {}
+    for k, v in pairs(KEYS) do e[k] = v end
+    for k, v in pairs(t) do e[k] = v end
+    return e
+  end
+
+  it("ALIBABACLOUD_REGION_ID and ALICLOUD_REGION_ID give the default region", function()
+    local out = reactivate_with(with({ ALIBABACLOUD_REGION_ID = "cn-hangzhou" }), home(), "default/env", "")
+    assert.matches("REGION=cn-hangzhou", out, 1, true)
+    out = reactivate_with(with({ ALICLOUD_REGION_ID = "cn-hangzhou" }), home(), "default/env", "")
+    assert.matches("REGION=cn-hangzhou", out, 1, true)
+  end)
+
+  it("in the CLI's order: ALIBABA_CLOUD_, then ALIBABACLOUD_, then ALICLOUD_", function()
+    local out = reactivate_with(with({ ALIBABA_CLOUD_REGION_ID = "cn-hangzhou", ALIBABACLOUD_REGION_ID = "cn-beijing",
+      ALICLOUD_REGION_ID = "cn-shanghai" }), home(), "default/env", "")
+    assert.matches("REGION=cn-hangzhou", out, 1, true)
+    out = reactivate_with(with({ ALIBABACLOUD_REGION_ID = "cn-hangzhou", ALICLOUD_REGION_ID = "cn-beijing" }),
+      home(), "default/env", "")
+    assert.matches("REGION=cn-hangzhou", out, 1, true)
+  end)
+end)
+
 describe("the metadata service", function()
   local function with_sim(metadata, fn)
     local s = H.sim_process(roles_fleet({ metadata = metadata }))
