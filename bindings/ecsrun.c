@@ -18,10 +18,6 @@
 
 #include <lualib.h>
 
-#ifndef ECS_VERSION
-#define ECS_VERSION LECS_VERSION
-#endif
-
 enum { EXIT_OK = 0, EXIT_SCRIPT = 1, EXIT_USAGE = 2, EXIT_CONFIG = 3 };
 
 static const char *progname = "ecsrun";
@@ -307,6 +303,10 @@ static int pmain(lua_State *L) {
   luaL_checkversion(L);
   luaL_openlibs(L);
   luaL_requiref(L, "ecs", luaopen_ecs, 1); /* require "ecs" returns the same table */
+  lua_pop(L, 1);
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE); /* ecs.sim is linked in */
+  lua_pushcfunction(L, luaopen_ecs_sim);
+  lua_setfield(L, -2, "ecs.sim");
   lua_pop(L, 1);
   if ((rc = configure(L, o, sim)) != 0) {
     lua_pushinteger(L, rc);

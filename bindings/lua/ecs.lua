@@ -17,7 +17,6 @@ local M = {
   json = json,
   null = json.null,
   sign = core.sign,
-  sim = core.sim,
   now = core.now,
   error = core.error,
 }
@@ -853,8 +852,12 @@ function M.audit.done(path)
 end
 
 ---------------------------------------------------------------- simulator
-local simm = core.sim.methods
-core.sim.methods = nil
+-- ecs.sim is its own module (ecs/sim.so; preloaded in ecsrun), so that
+-- ecs.so does not link libmicrohttpd. `ecs.sim` requires it on first use;
+-- its luaopen passes the C table to sim_setup, which adds the Lua methods.
+local function sim_setup(sim)
+local simm = sim.methods
+sim.methods = nil
 
 local function sim_get(self, path)
   local ca = self.ca_file and self:ca_file()
@@ -873,7 +876,7 @@ function simm.requests(self) return sim_get(self, "/_sim/requests") end
 -- simulator that runs elsewhere (an ecs-sim process): the same
 -- state/requests/client methods. ca_file (an https simulator's test CA) is
 -- used for state/requests and passed on to client().
-function core.sim.connect(url, creds, opts)
+function sim.connect(url, creds, opts)
   checktype(url, "string", 1, "connect")
   checktype(creds, "table", 2, "connect", true)
   opts = checkopts(opts, { ca_file = true }, 3, "connect")
@@ -896,11 +899,18 @@ function simm.client(self, opts)
   if opts then for k, v in pairs(opts) do o[k] = v end end
   return core.client(o)
 end
+return sim
+end
 
 setmetatable(M, {
   __index = function(_, k)
     if k == "dry_run" then return core.client_info(nil).dry_run end
+    if k == "sim" then
+      local sim = require("ecs.sim")
+      rawset(M, "sim", sim)
+      return sim
+    end
   end,
 })
 
-return M
+return M, sim_setup
