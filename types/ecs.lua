@@ -48,6 +48,7 @@ local ecs = {}
 ---@field insecure_http? boolean allow http:// to non-loopback hosts (default false)
 ---@field network? string endpoint network type, as the SDK's `network` (e.g. "vpc")
 ---@field max_response? number largest answer body in bytes (default 8 MiB)
+---@field dry_run? boolean ecs.configure only: do not send mutating calls (ecsrun's --dry-run)
 
 ---@class ecs.Credentials
 ---@field access_key_id string
@@ -57,7 +58,7 @@ local ecs = {}
 ---Who a client acts as (never the secret).
 ---@class ecs.Identity
 ---@field access_key_id? string
----@field provider? string where the keys came from: "static_ak", "static_sts", "env", "oidc_role_arn", "ecs_ram_role", "credential_uri", "external", a profile's source, ...
+---@field provider? string where the keys came from: "static_ak" / "static_sts" (keys given to the client), else the chain's source with a "default/" prefix: "default/env", "default/cli_profile/ram_role_arn/static_ak", ...
 ---@field expiration? number unix seconds, for temporary credentials
 ---@field region? string
 
