@@ -37,7 +37,7 @@ if not env.ALIBABA_CLOUD_REGION_ID or not env.ECSRUN_METADATA_ENDPOINT then
 end
 
 local help = run(q(ecsrun) .. " --help")
-local man = run("MANWIDTH=200 man -l " .. q(src .. "/docs/man/ecsrun.1"))
+local man = run("env -u LD_PRELOAD MANWIDTH=200 man -l " .. q(src .. "/docs/man/ecsrun.1"))
 for name in pairs(env) do
   if not help:find(name, 1, true) then fail("ecsrun --help does not list %s", name) end
   if not man:find(name, 1, true) then fail("ecsrun.1 does not list %s", name) end
@@ -52,14 +52,14 @@ local function options_of(text)
   return o
 end
 local function check_options(prog, usage, page)
-  local rendered = run("MANWIDTH=200 man -l " .. q(page))
+  local rendered = run("env -u LD_PRELOAD MANWIDTH=200 man -l " .. q(page))
   local n = 0
   for opt in pairs(options_of(usage)) do
     n = n + 1
     if not rendered:find(opt, 1, true) then fail("%s does not document %s", page, opt) end
   end
   if n < 3 then fail("%s --help listed no options", prog) end
-  local warn = run("MANWIDTH=80 man --warnings -l " .. q(page) .. " >/dev/null")
+  local warn = run("env -u LD_PRELOAD MANWIDTH=80 man --warnings -l " .. q(page) .. " >/dev/null")
   if warn ~= "" then fail("%s renders with warnings:\n%s", page, warn) end
 end
 -- ecsrun's options are the lines of --help before "Exit codes" (the
