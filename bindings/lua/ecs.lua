@@ -854,10 +854,8 @@ end
 ---------------------------------------------------------------- simulator
 -- ecs.sim is its own module (ecs/sim.so; preloaded in ecsrun), so that
 -- ecs.so does not link libmicrohttpd. `ecs.sim` requires it on first use;
--- its luaopen passes the C table to sim_setup, which adds the Lua methods.
-local function sim_setup(sim)
-local simm = sim.methods
-sim.methods = nil
+-- its luaopen passes the C table to sim_setup, which adds these.
+local simm, simf = {}, {} -- methods of simulators, functions of ecs.sim
 
 local function sim_get(self, path)
   local ca = self.ca_file and self:ca_file()
@@ -876,7 +874,7 @@ function simm.requests(self) return sim_get(self, "/_sim/requests") end
 -- simulator that runs elsewhere (an ecs-sim process): the same
 -- state/requests/client methods. ca_file (an https simulator's test CA) is
 -- used for state/requests and passed on to client().
-function sim.connect(url, creds, opts)
+function simf.connect(url, creds, opts)
   checktype(url, "string", 1, "connect")
   checktype(creds, "table", 2, "connect", true)
   opts = checkopts(opts, { ca_file = true }, 3, "connect")
@@ -899,7 +897,12 @@ function simm.client(self, opts)
   if opts then for k, v in pairs(opts) do o[k] = v end end
   return core.client(o)
 end
-return sim
+
+local function sim_setup(sim)
+  for k, f in pairs(simm) do sim.methods[k] = f end
+  for k, f in pairs(simf) do sim[k] = f end
+  sim.methods = nil
+  return sim
 end
 
 setmetatable(M, {

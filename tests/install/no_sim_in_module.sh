@@ -1,9 +1,9 @@
 #!/bin/sh
 # The production ecs.so does not link the simulator (libmicrohttpd, and
 # GnuTLS through it); ecs.sim is ecs/sim.so, loaded only when used.
-# usage: no_sim_in_module.sh BUILD_DIR LUA
+# usage: no_sim_in_module.sh BUILD_DIR LUA ECSRUN
 set -eu
-build=$1 lua=$2
+build=$1 lua=$2 ecsrun=$3
 fail() { echo "FAIL: $*" >&2; exit 1; }
 needed=$(readelf -d "$build/ecs.so" | grep NEEDED)
 echo "$needed"
@@ -24,4 +24,7 @@ LUA_CPATH_5_4="$build/?.so" "$lua" -e '
   local found
   for l in io.lines("/proc/self/maps") do found = found or l:find("microhttpd", 1, true) end
   assert(found, "ecs.sim did not load libmicrohttpd")' || fail "lazy ecs.sim"
+# ecsrun links ecs.sim in (preloaded): the same table either way
+"$ecsrun" -e 'assert(require("ecs.sim") == ecs.sim and ecs.sim.connect and ecs.sim.start)' ||
+  fail "ecs.sim under ecsrun"
 echo "ok: ecs.so is free of the simulator"
