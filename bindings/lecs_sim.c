@@ -126,11 +126,16 @@ void lecs_open_sim(lua_State *L) {
 }
 
 /* require "ecs.sim": the C table completed by ecs.lua's sim part, which
- * luaopen_ecs left in the registry (so "ecs" is loaded first). */
+ * luaopen_ecs left in the registry (so "ecs" is loaded first, and must be
+ * the same version: two installs side by side would mix). */
 int luaopen_ecs_sim(lua_State *L) {
+  const char *v;
   lua_getglobal(L, "require");
   lua_pushliteral(L, "ecs");
-  lua_call(L, 1, 0);
+  lua_call(L, 1, 1);
+  v = lua_istable(L, -1) && lua_getfield(L, -1, "version") == LUA_TSTRING ? lua_tostring(L, -1) : "none";
+  if (strcmp(v, ECS_VERSION) != 0)
+    return luaL_error(L, "ecs.sim %s needs the ecs module %s, found %s", ECS_VERSION, ECS_VERSION, v);
   if (lua_getfield(L, LUA_REGISTRYINDEX, LECS_SIM_SETUP) != LUA_TFUNCTION)
     return luaL_error(L, "ecs.sim: the ecs module did not load");
   lecs_open_sim(L);

@@ -24,6 +24,12 @@ LUA_CPATH_5_4="$build/?.so" "$lua" -e '
   local found
   for l in io.lines("/proc/self/maps") do found = found or l:find("microhttpd", 1, true) end
   assert(found, "ecs.sim did not load libmicrohttpd")' || fail "lazy ecs.sim"
+# ecs/sim.so refuses an ecs module of another version (two installs mixed)
+LUA_CPATH_5_4="$build/?.so" "$lua" -e '
+  package.loaded.ecs = { version = "0.0.0-other" }
+  local ok, err = pcall(require, "ecs.sim")
+  assert(not ok and err:find("needs the ecs module .* found 0.0.0%-other"), tostring(err))' ||
+  fail "ecs.sim with another ecs"
 # ecsrun links ecs.sim in (preloaded): the same table either way
 "$ecsrun" -e 'assert(require("ecs.sim") == ecs.sim and ecs.sim.connect and ecs.sim.start)' ||
   fail "ecs.sim under ecsrun"
