@@ -10,7 +10,8 @@ src=$1 T=$2 VERSION=$3 LUA=$4
 fail() { echo "FAIL: $*" >&2; exit 1; }
 command -v luarocks >/dev/null || fail "luarocks is not installed (.ci/setup installs it)"
 rm -rf "$T" && mkdir -p "$T/src"
-(cd "$src" && tar --exclude='./build*' --exclude=./.git --exclude='./tests/bench/node_modules' -cf - .) |
+(cd "$src" && tar --exclude='./build*' --exclude=./.git --exclude=./tests/bench/node_modules \
+  --exclude=./tests/bench/.npm-cache --exclude=./tests/bench/out -cf - .) |
   (cd "$T/src" && tar -xf -)
 export HOME="$T/home" # no user config, no cache outside the scratch folder
 export CMAKE_BUILD_PARALLEL_LEVEL=2 # luarocks runs a plain `cmake --build`
