@@ -18,10 +18,6 @@
 
 #include <lualib.h>
 
-#ifndef ECS_VERSION
-#define ECS_VERSION LECS_VERSION
-#endif
-
 enum { EXIT_OK = 0, EXIT_SCRIPT = 1, EXIT_USAGE = 2, EXIT_CONFIG = 3 };
 
 static const char *progname = "ecsrun";
@@ -58,8 +54,36 @@ static void usage(FILE *f) {
           "  -e CODE             run CODE instead of a script\n"
           "  --version           print the version\n"
           "  --help              print this help\n"
-          "Exit codes: 0 ok, 1 script failed, 2 usage, 3 configuration, credentials or audit.\n",
-          progname, progname);
+          "Exit codes: 0 ok, 1 script failed, 2 usage, 3 configuration, credentials or audit.\n"
+          "Environment (credentials: the first source that has them wins; man ecsrun):\n"
+          "  ALIBABA_CLOUD_REGION_ID                 default region (also ALIBABACLOUD_REGION_ID,\n"
+          "                                          ALICLOUD_REGION_ID)\n"
+          "  ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,\n"
+          "  ALIBABA_CLOUD_SECURITY_TOKEN            keys (also ALIBABACLOUD_*, ALICLOUD_*, unprefixed)\n"
+          "  ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN,\n"
+          "  ALIBABA_CLOUD_OIDC_TOKEN_FILE           OIDC role (also ALIBABACLOUD_*)\n"
+          "  ALIBABA_CLOUD_ROLE_SESSION_NAME         session name for assumed roles\n"
+          "  ALIBABA_CLOUD_PROFILE                   profile of ~/.aliyun/config.json (also\n"
+          "                                          ALIBABACLOUD_PROFILE, ALICLOUD_PROFILE)\n"
+          "  ALIBABA_CLOUD_IGNORE_PROFILE, ALIBABA_CLOUD_CLI_PROFILE_DISABLED  skip config files\n"
+          "  ALIBABA_CLOUD_CREDENTIALS_FILE          instead of ~/.alibabacloud/credentials\n"
+          "  ALIBABA_CLOUD_DISABLE_EXTERNAL_PROCESS  refuse External (process) profiles\n"
+          "  ECSRUN_CREDENTIALS_PROCESS_TIMEOUT      seconds for such a process\n"
+          "  ALIBABA_CLOUD_ECS_METADATA              RAM role name on an ECS instance\n"
+          "  ALIBABA_CLOUD_ECS_METADATA_DISABLED     do not ask the metadata service\n"
+          "  ALIBABA_CLOUD_IMDSV1_DISABLED           no IMDSv1 fallback\n"
+          "  ECSRUN_METADATA_ENDPOINT                instead of http://100.100.100.200\n"
+          "  ALIBABA_CLOUD_CREDENTIALS_URI           credentials from this URL\n"
+          "  ALIBABA_CLOUD_STS_ENDPOINT, ALIBABA_CLOUD_STS_REGION,\n"
+          "  ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED      where roles are assumed\n"
+          "  HOME                                    finds ~/.aliyun and ~/.alibabacloud\n"
+          "  https_proxy, http_proxy, no_proxy       as libcurl reads them (never for loopback)\n"
+          "Examples:\n"
+          "  %s --simulate fleet.json playbook.lua        rehearse against a simulator\n"
+          "  %s --dry-run --region cn-hangzhou playbook.lua   plan: nothing mutating is sent\n"
+          "  %s --audit run.audit --qps 20 reactivate_expired.lua cn-hangzhou\n"
+          "  %s -e 'print(ecs.json.encode(ecs.credentials()))'   who am I\n",
+          progname, progname, progname, progname, progname, progname);
 }
 
 static int usage_error(const char *fmt, const char *what) {
@@ -329,6 +353,10 @@ static int pmain(lua_State *L) {
   luaL_requiref(L, "ecs", luaopen_ecs, 1); /* require "ecs" returns the same table */
   lua_pop(L, 1);
   lecs_install_yield_guard(L); /* ecsrun owns its globals: a raw yield in a task raises there */
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE); /* ecs.sim is linked in */
+  lua_pushcfunction(L, luaopen_ecs_sim);
+  lua_setfield(L, -2, "ecs.sim");
+  lua_pop(L, 1);
   if ((rc = configure(L, o, sim)) != 0) {
     lua_pushinteger(L, rc);
     return 1;

@@ -1312,14 +1312,13 @@ int luaopen_ecs(lua_State *L) {
   luaL_newlib(L, core);
   lua_pushlightuserdata(L, &lecs_token);
   lua_setfield(L, -2, "TOKEN");
-  lua_pushliteral(L, LECS_VERSION);
+  lua_pushliteral(L, ECS_VERSION);
   lua_setfield(L, -2, "version");
   lecs_open_json(L);
   lua_setfield(L, -2, "json");
   lecs_open_sign(L);
   lua_setfield(L, -2, "sign");
-  lecs_open_sim(L);
-  lua_setfield(L, -2, "sim");
-  lua_call(L, 1, 1); /* ecs.lua(core) -> module table */
+  lua_call(L, 1, 2); /* ecs.lua(core) -> module table, ecs.sim's setup */
+  lua_setfield(L, LUA_REGISTRYINDEX, LECS_SIM_SETUP);
   return 1;
 }

@@ -6,7 +6,7 @@
 
 struct cJSON;
 
-#define LECS_VERSION "0.1.0"
+#include "version.h"
 
 /* Opens the module: pushes the `ecs` table. */
 int luaopen_ecs(lua_State *L);
@@ -41,7 +41,11 @@ void lecs_push_array_mt(lua_State *L);
 /* Signing functions: ecs.sign.v1 / v3 (lecs_sign.c). Pushes the table. */
 void lecs_open_sign(lua_State *L);
 
-/* In-process simulator: ecs.sim (lecs_sim.c). Pushes the table. */
+/* In-process simulator: ecs.sim (lecs_sim.c), its own module. lecs_open_sim
+ * pushes the C table; luaopen_ecs_sim completes it with ecs.lua's part, the
+ * function luaopen_ecs stores at LECS_SIM_SETUP in the registry. */
+#define LECS_SIM_SETUP "ecs.sim.setup"
 void lecs_open_sim(lua_State *L);
+int luaopen_ecs_sim(lua_State *L);
 
 #endif

@@ -1,5 +1,8 @@
 /* lecs_sim.c - ecs.sim: the ECS simulator in-process, for playbook rehearsal
- * and specs from any Lua host (`require "ecs"` from busted, say).
+ * and specs from any Lua host (`require "ecs"` from busted, say). Its own
+ * module (ecs/sim.so, luaopen_ecs_sim; preloaded in ecsrun) so that the
+ * production ecs.so does not link libmicrohttpd; `ecs.sim` loads it on first
+ * use.
  *
  *   local sim = ecs.sim.start(fleet_table_or_path [, { latency_ms =, quiet = }])
  *   sim:url()  sim:port()  sim:credentials()  sim:stop()
@@ -133,4 +136,22 @@ void lecs_open_sim(lua_State *L) {
   lua_getfield(L, -1, "methods");
   lua_setfield(L, -3, "methods"); /* ecs.lua adds state()/requests() here */
   lua_pop(L, 1);
+}
+
+/* require "ecs.sim": the C table completed by ecs.lua's sim part, which
+ * luaopen_ecs left in the registry (so "ecs" is loaded first, and must be
+ * the same version: two installs side by side would mix). */
+int luaopen_ecs_sim(lua_State *L) {
+  const char *v;
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "ecs");
+  lua_call(L, 1, 1);
+  v = lua_istable(L, -1) && lua_getfield(L, -1, "version") == LUA_TSTRING ? lua_tostring(L, -1) : "none";
+  if (strcmp(v, ECS_VERSION) != 0)
+    return luaL_error(L, "ecs.sim %s needs the ecs module %s, found %s", ECS_VERSION, ECS_VERSION, v);
+  if (lua_getfield(L, LUA_REGISTRYINDEX, LECS_SIM_SETUP) != LUA_TFUNCTION)
+    return luaL_error(L, "ecs.sim: the ecs module did not load");
+  lecs_open_sim(L);
+  lua_call(L, 1, 1);
+  return 1;
 }

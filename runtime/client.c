@@ -22,10 +22,8 @@
 #include "endpoint.h"
 #include "json.h"
 #include "sign.h"
+#include "version.h"
 
-#ifndef ECS_VERSION
-#define ECS_VERSION "0.0.0"
-#endif
 
 #define DEFAULT_CONNECT_MS 5000L
 #define DEFAULT_TIMEOUT_MS 10000L

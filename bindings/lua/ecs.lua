@@ -17,7 +17,6 @@ local M = {
   json = json,
   null = json.null,
   sign = core.sign,
-  sim = core.sim,
   now = core.now,
   error = core.error,
 }
@@ -1054,8 +1053,10 @@ function M.audit.done(path)
 end
 
 ---------------------------------------------------------------- simulator
-local simm = core.sim.methods
-core.sim.methods = nil
+-- ecs.sim is its own module (ecs/sim.so; preloaded in ecsrun), so that
+-- ecs.so does not link libmicrohttpd. `ecs.sim` requires it on first use;
+-- its luaopen passes the C table to sim_setup, which adds these.
+local simm, simf = {}, {} -- methods of simulators, functions of ecs.sim
 
 local function sim_get(self, path)
   local ca = self.ca_file and self:ca_file()
@@ -1074,7 +1075,7 @@ function simm.requests(self) return sim_get(self, "/_sim/requests") end
 -- simulator that runs elsewhere (an ecs-sim process): the same
 -- state/requests/client methods. ca_file (an https simulator's test CA) is
 -- used for state/requests and passed on to client().
-function core.sim.connect(url, creds, opts)
+function simf.connect(url, creds, opts)
   checktype(url, "string", 1, "connect")
   checkstr(url, 1, "connect", "url")
   checktype(creds, "table", 2, "connect", true)
@@ -1101,10 +1102,22 @@ function simm.client(self, opts)
   return core.client(o)
 end
 
+local function sim_setup(sim)
+  for k, f in pairs(simm) do sim.methods[k] = f end
+  for k, f in pairs(simf) do sim[k] = f end
+  sim.methods = nil
+  return sim
+end
+
 setmetatable(M, {
   __index = function(_, k)
     if k == "dry_run" then return core.client_info(nil).dry_run end
+    if k == "sim" then
+      local sim = require("ecs.sim")
+      rawset(M, "sim", sim)
+      return sim
+    end
   end,
 })
 
-return M
+return M, sim_setup

@@ -21,10 +21,7 @@
 #include <microhttpd.h>
 
 #include "sim.h"
-
-#ifndef ECS_VERSION
-#define ECS_VERSION "0.0.0"
-#endif
+#include "version.h"
 
 static const char usage[] =
     "usage: ecs-sim [--listen 127.0.0.1:PORT] [--latency-ms N] [--quiet]\n"
