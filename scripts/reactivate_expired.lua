@@ -255,13 +255,21 @@ local function write_atomic(path, text)
   end
 end
 
--- node_exporter textfile format.
+-- node_exporter textfile format. Every sample carries account= (ECSRUN_ACCOUNT,
+-- else the access key id), so one file per account can sit in the same
+-- collector folder.
 local function metrics_text()
   local L = {}
+  local acct = os.getenv("ECSRUN_ACCOUNT")
+  if not acct or acct == "" then acct = creds.access_key_id or "" end
+  acct = ('account="%s"'):format(acct:gsub('[\\"\n]', { ["\\"] = "\\\\", ['"'] = '\\"', ["\n"] = "\\n" }))
   local function metric(name, help, typ, samples)
     L[#L + 1] = ("# HELP %s %s"):format(name, help)
     L[#L + 1] = ("# TYPE %s %s"):format(name, typ)
-    for _, s in ipairs(samples) do L[#L + 1] = ("%s%s %s"):format(name, s[1], s[2]) end
+    for _, s in ipairs(samples) do
+      local labels = s[1] == "" and ("{" .. acct .. "}") or ("{" .. acct .. "," .. s[1]:sub(2))
+      L[#L + 1] = ("%s%s %s"):format(name, labels, s[2])
+    end
   end
   metric("ecsrun_reactivate_instances_found", "Instances listed in the covered regions.", "gauge",
          { { "", doc.found } })
