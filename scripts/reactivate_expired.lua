@@ -6,7 +6,7 @@
 --
 --   ecsrun --simulate scripts/fleets/demo.json scripts/reactivate_expired.lua
 --   ecsrun scripts/reactivate_expired.lua [region ...] [--no-wait] [--timeout S]
---          [--interval S] [--report FILE] [--metrics FILE]
+--          [--interval S] [--resource-group RG] [--report FILE] [--metrics FILE]
 --   ecsrun --dry-run ...            shows the plan, sends nothing that changes state
 --   ecsrun --audit run.audit ...    records every call; a rerun resumes where it stopped
 --
@@ -15,6 +15,8 @@
 -- Waiting: one DescribeInstances per region (per 100 instances) per poll,
 -- every --interval seconds (default 2) for up to --timeout seconds (default
 -- 900: the service takes about 10 minutes).
+-- --resource-group: only that resource group's instances (a RAM user scoped
+-- to a resource group sees an empty list without it).
 -- Exit status: 0 every candidate was reactivated (and, unless --no-wait, is
 -- Running); 4 some instance failed, did not reach Running in time, or a
 -- region could not be listed; 1 the run itself failed (a crash); 2 bad
@@ -23,7 +25,7 @@ local ecs = require "ecs"
 
 local EXIT_INCOMPLETE = 4
 local USAGE = "usage: reactivate_expired.lua [region ...] [--no-wait] [--timeout SECONDS]" ..
-              " [--interval SECONDS] [--report FILE] [--metrics FILE]"
+              " [--interval SECONDS] [--resource-group RG] [--report FILE] [--metrics FILE]"
 
 local function usage_error(msg)
   io.stderr:write("reactivate_expired.lua: ", msg, "\n", USAGE, "\n")
@@ -34,7 +36,7 @@ end
 local function parse_args(args)
   local o = { regions = {}, wait = true, timeout = 900, interval = 2 }
   local valued = { ["--timeout"] = "timeout", ["--interval"] = "interval", ["--report"] = "report",
-                   ["--metrics"] = "metrics" }
+                   ["--metrics"] = "metrics", ["--resource-group"] = "resource_group" }
   local i = 1
   while i <= #args do
     local a = args[i]
@@ -99,7 +101,7 @@ ecs.log.info("regions covered", { count = #regions, regions = table.concat(regio
 -- 1. Look at every instance of every region, in parallel.
 local found, list_errors = ecs.parallel(regions, function(region)
   local list = {}
-  for inst in ecs.instances{ region = region } do list[#list + 1] = inst end
+  for inst in ecs.instances{ region = region, resource_group = opt.resource_group } do list[#list + 1] = inst end
   return list
 end, { label = "listing regions" })
 
@@ -225,6 +227,7 @@ local doc = {
   duration_s = ecs.now() - t0,
   account = { access_key_id = creds.access_key_id, provider = creds.provider },
   regions = regions,
+  resource_group = opt.resource_group,
   wait = opt.wait and { timeout_s = opt.timeout, interval_s = opt.interval } or false,
   dry_run = ecs.dry_run or false,
   instances = report,
