@@ -43,6 +43,7 @@ foreach(t
     finish_turns_truncated_json_into_ejson
     finish_copies_transport_errors
     finish_never_echoes_the_security_token
+    finish_keeps_access_denied_detail_objects_only
     mutating_actions_are_told_apart_from_reads)
   add_test(NAME ${t} COMMAND test_client ${t})
 endforeach()
