@@ -72,15 +72,20 @@ end
 local opt = parse_args(arg or {})
 local started, t0 = os.time(), ecs.now()
 
+-- n random bytes as hex (for names nobody can guess).
+local function random_hex(n)
+  local f = io.open("/dev/urandom", "rb")
+  local rnd = f and f:read(n) or (tostring(os.clock()) .. tostring({}))
+  if f then f:close() end
+  return (rnd:gsub(".", function(c) return ("%02x"):format(c:byte()) end))
+end
+
 -- A run id for the report: the scheduler's (ECSRUN_RUN_ID, or systemd's
 -- INVOCATION_ID), else a fresh random one.
 local function run_id()
   local id = os.getenv("ECSRUN_RUN_ID") or os.getenv("INVOCATION_ID")
   if id and id ~= "" then return id end
-  local f = io.open("/dev/urandom", "rb")
-  local rnd = f and f:read(8) or tostring(os.clock())
-  if f then f:close() end
-  return os.date("!%Y%m%dT%H%M%SZ-", started) .. rnd:gsub(".", function(c) return ("%02x"):format(c:byte()) end)
+  return os.date("!%Y%m%dT%H%M%SZ-", started) .. random_hex(8)
 end
 
 -- Every region, from DescribeRegions at the default region's endpoint.
@@ -238,11 +243,11 @@ local doc = {
   exit_code = incomplete and EXIT_INCOMPLETE or 0,
 }
 
--- Writes text to path atomically: a temporary file in the same directory,
--- then rename (a reader never sees half a file; a failed write leaves the
--- old one).
+-- Writes text to path atomically: a temporary file with an unguessable name
+-- in the same directory, then rename (a reader never sees half a file; a
+-- failed write leaves the old one).
 local function write_atomic(path, text)
-  local tmp = ("%s.tmp.%s"):format(path, doc.run_id:gsub("[^%w%-]", ""))
+  local tmp = ("%s.tmp.%s"):format(path, random_hex(8))
   local f, err = io.open(tmp, "wb")
   if not f then error(("cannot write %s: %s"):format(path, err), 0) end
   local ok, werr = f:write(text)

@@ -837,7 +837,7 @@ function M.parallel(items, fn, opts)
       end
       done = done + 1
       if errors[i] ~= nil then failed = failed + 1 end
-      if draw then draw(done, failed, active, false) end
+      if draw and done < n then draw(done, failed, active, false) end -- the last is the final line
     end
   end
   local ws = {}

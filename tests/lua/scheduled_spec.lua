@@ -229,16 +229,26 @@ describe("reactivate_expired.lua --report and --metrics", function()
     assert.matches("^%d%d%d%d%d%d%d%dT%d%d%d%d%d%dZ%-%x+$", ecs.json.decode(H.read(report)).run_id)
   end)
 
-  it("keeps the previous metrics file whole when the new one cannot be written", function()
+  it("keeps the previous report and metrics whole when the disk is full, and leaves no temporary file", function()
     local dir = H.tmpname("_out")
-    local metrics = dir .. "/ecsrun.prom"
-    os.execute("mkdir -p " .. dir .. "/ecsrun.prom.tmp.run-7") -- the temporary file cannot be created
-    H.write(metrics, "previous\n")
-    local _, code, err = run(H.fleet({ H.instance("i-1") }), "cn-hangzhou --no-wait --metrics " .. metrics,
-                             { ECSRUN_RUN_ID = "run-7" })
-    assert.are.equal(1, code)
-    assert.matches("cannot write .*ecsrun%.prom", err)
-    assert.are.equal("previous\n", H.read(metrics))
+    os.execute("mkdir -p " .. dir)
+    local metrics, report = dir .. "/ecsrun.prom", dir .. "/report.json"
+    H.write(metrics, "previous metrics\n")
+    H.write(report, "previous report\n")
+    local fleet = H.write(H.tmpname(".json"), ecs.json.encode(H.fleet({ H.instance("i-1") })))
+    -- no file may grow past 0 bytes (SIGXFSZ ignored: the write fails with EFBIG, as on a full disk)
+    for _, args in ipairs({ "--metrics " .. metrics, "--report " .. report }) do
+      local out, code = H.run("sh -c " .. H.shquote("trap '' XFSZ; ulimit -f 0; exec " ..
+        H.ecsrun_cmd("--region cn-hangzhou --simulate " .. fleet .. " " .. script .. " --no-wait " .. args)))
+      assert.are.equal(1, code, out)
+      assert.matches("cannot write .*" .. dir:gsub("%p", "%%%0"), out)
+    end
+    assert.are.equal("previous metrics\n", H.read(metrics))
+    assert.are.equal("previous report\n", H.read(report))
+    local p = io.popen("ls -A " .. dir)
+    local files = p:read("a")
+    p:close()
+    assert.are.equal("ecsrun.prom\nreport.json\n", files)
   end)
 end)
 
@@ -254,8 +264,9 @@ describe("reactivate_expired.lua progress on a terminal", function()
     assert.are.equal(0, rc, tty)
     assert.matches("\27%[Kreactivating: %d/4 done, %d failed, %d in flight, [%d.]+/s, ETA %d+s", tty)
     for _, label in ipairs({ "listing regions: 8/8", "reactivating: 4/4", "waiting for Running: 3/3" }) do
-      local n = select(2, tty:gsub(label:gsub("%p", "%%%0") .. " done, 0 failed in", ""))
-      assert.are.equal(1, n, label .. " final lines in:\n" .. tty)
+      local n = select(2, tty:gsub(label:gsub("%p", "%%%0") .. " done, 0 failed", ""))
+      assert.are.equal(1, n, label .. " drawn more than once as the final state in:\n" .. tty)
+      assert.matches(label:gsub("%p", "%%%0") .. " done, 0 failed in [%d.]+s\r?\n", tty)
     end
     -- every log line starts a line of its own (after the progress line was cleared)
     for pre in tty:gmatch("(.?.?.?)%d%d%d%d%-%d%d%-%d%dT[%d:]+Z DEBUG") do
