@@ -169,6 +169,8 @@ static int parse_args(int argc, char **argv, opts *o) {
 }
 
 static int g_error_code = EXIT_SCRIPT; /* set by msghandler for the last error */
+static int g_log_json = 0;              /* --log json: a fatal error is one JSON line too */
+static char g_error_name[80];           /* err.code of the last error ("" if none) */
 static lua_State *globalL = NULL;
 
 /* As lua.c: on SIGINT, a hook raises "interrupted!" at the next Lua
@@ -192,7 +194,11 @@ static void laction(int i) {
 static int msghandler(lua_State *L) {
   const char *msg = lua_tostring(L, 1);
   g_error_code = EXIT_SCRIPT;
+  g_error_name[0] = '\0';
   if (lua_istable(L, 1)) {
+    lua_getfield(L, 1, "code");
+    if (lua_type(L, -1) == LUA_TSTRING) snprintf(g_error_name, sizeof g_error_name, "%s", lua_tostring(L, -1));
+    lua_pop(L, 1);
     lua_getfield(L, 1, "kind");
     if (lua_isstring(L, -1)) {
       const char *k = lua_tostring(L, -1);
@@ -211,6 +217,35 @@ static int msghandler(lua_State *L) {
   return 1;
 }
 
+/* With --log json, writes the error message at the top of the stack as one
+ * JSON line through ecs.log.error (the module's own JSON writer, which
+ * escapes newlines), with the exit code. 0, or -1 to fall back to text. */
+static int log_fatal_json(lua_State *L) {
+  int ok;
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_getfield(L, -1, "ecs");
+  lua_remove(L, -2);
+  if (!lua_istable(L, -1)) { lua_pop(L, 1); return -1; }
+  lua_getfield(L, -1, "log");
+  lua_remove(L, -2);
+  if (!lua_istable(L, -1)) { lua_pop(L, 1); return -1; }
+  lua_getfield(L, -1, "error");
+  lua_remove(L, -2);
+  lua_pushvalue(L, -2); /* the message */
+  lua_createtable(L, 0, 2);
+  lua_pushinteger(L, g_error_code);
+  lua_setfield(L, -2, "exit_code");
+  lua_pushstring(L, "fatal");
+  lua_setfield(L, -2, "event");
+  if (g_error_name[0]) {
+    lua_pushstring(L, g_error_name);
+    lua_setfield(L, -2, "code");
+  }
+  ok = lua_pcall(L, 2, 0, 0) == LUA_OK;
+  if (!ok) lua_pop(L, 1);
+  return ok ? 0 : -1;
+}
+
 /* Calls the function below nargs arguments with the traceback handler. On
  * failure prints the message and returns the exit code; 0 on success. */
 static int docall(lua_State *L, int nargs) {
@@ -223,7 +258,7 @@ static int docall(lua_State *L, int nargs) {
   signal(SIGINT, SIG_DFL);
   lua_remove(L, base);
   if (status == LUA_OK) return 0;
-  fprintf(stderr, "%s: %s\n", progname, lua_tostring(L, -1));
+  if (!g_log_json || log_fatal_json(L) != 0) fprintf(stderr, "%s: %s\n", progname, lua_tostring(L, -1));
   lua_pop(L, 1);
   return status == LUA_ERRRUN ? g_error_code : EXIT_SCRIPT;
 }
@@ -282,6 +317,7 @@ static int configure(lua_State *L, const opts *o, ecs_sim *sim) {
   lua_pushstring(L, o->verbose ? "debug" : o->quiet ? "warn" : "info");
   lua_setfield(L, -2, "level");
   if (call_ecs(L, "configure", "log") != 0) return EXIT_USAGE;
+  g_log_json = o->log && strcmp(o->log, "json") == 0;
   if (o->audit) {
     lua_getglobal(L, "ecs");
     lua_getfield(L, -1, "audit");

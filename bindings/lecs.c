@@ -284,6 +284,12 @@ static void push_error(lua_State *L, const ecs_error *e) {
   set_str(L, "request_id", e->request_id);
   set_str(L, "host_id", e->host_id);
   set_str(L, "recommend", e->recommend);
+  if (e->access_denied_detail) { /* a table, as the service sent it */
+    cJSON *d = cJSON_Parse(e->access_denied_detail);
+    if (d) lecs_push_json(L, d);
+    cJSON_Delete(d);
+    if (d) lua_setfield(L, -2, "access_denied_detail");
+  }
   set_str(L, "action", e->action);
   set_str(L, "instance_id", e->instance_id);
   set_str(L, "kind", ecs_err_kind_name(e->kind));

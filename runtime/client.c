@@ -373,6 +373,7 @@ static void error_copy(ecs_error *dst, const ecs_error *src) {
   ecs_error_field(&dst->request_id, src->request_id);
   ecs_error_field(&dst->host_id, src->host_id);
   ecs_error_field(&dst->recommend, src->recommend);
+  ecs_error_field(&dst->access_denied_detail, src->access_denied_detail);
   ecs_error_field(&dst->action, src->action);
   ecs_error_field(&dst->instance_id, src->instance_id);
   dst->status = src->status;
@@ -458,7 +459,7 @@ static void scrub_message(const ecs_http_req *req, ecs_error *err) {
   ecs_buf f[3];
   int k;
   char **fields[] = {&err->message, &err->code, &err->request_id, &err->host_id,
-                     &err->recommend};
+                     &err->recommend, &err->access_denied_detail};
   size_t i;
   token_forms(req, f);
   if (f[0].len) {
@@ -565,6 +566,17 @@ static const char *member(const cJSON *o, const char *a, const char *b) {
   return v ? v : ecs_json_str(o, b);
 }
 
+/* Keeps AccessDeniedDetail (an object) as compact JSON text; anything else
+ * under that name is ignored. Best effort on out of memory. */
+static void access_denied_detail(const cJSON *j, ecs_error *err) {
+  const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "AccessDeniedDetail");
+  char *txt;
+  if (!d) d = cJSON_GetObjectItemCaseSensitive(j, "accessDeniedDetail");
+  if (!cJSON_IsObject(d) || !(txt = cJSON_PrintUnformatted(d))) return;
+  free(err->access_denied_detail);
+  err->access_denied_detail = txt;
+}
+
 /* Interprets a completed request (see client.h). */
 int ecs_client_finish(const ecs_http_req *req, cJSON **body, ecs_error *err) {
   cJSON *j;
@@ -594,6 +606,7 @@ int ecs_client_finish(const ecs_http_req *req, cJSON **body, ecs_error *err) {
       ecs_error_field(&err->recommend, member(j, "Recommend", "recommend")) < 0) {
     /* keep what we have: code and status matter most */
   }
+  access_denied_detail(j, err);
   cJSON_Delete(j); /* code and msg point into j: not used below */
   err->status = (int)req->status;
   err->retry_after = retry_after(req);

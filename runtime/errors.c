@@ -17,6 +17,7 @@ void ecs_error_free(ecs_error *e) {
   free(e->request_id);
   free(e->host_id);
   free(e->recommend);
+  free(e->access_denied_detail);
   free(e->action);
   free(e->instance_id);
   ecs_error_init(e);

@@ -25,6 +25,7 @@ typedef struct ecs_error {
   char *request_id;
   char *host_id;
   char *recommend;
+  char *access_denied_detail; /* AccessDeniedDetail of a permission error, as JSON text */
   char *action;      /* filled by the binding from the call */
   char *instance_id; /* filled by the binding when the call names one */
   int status;        /* HTTP status, 0 when there was no HTTP answer */

@@ -28,9 +28,10 @@ local ecs = {}
 ---@field action? string the API action
 ---@field instance_id? string the instance concerned
 ---@field retryable boolean throttling, 5xx, InternalError/ServiceUnavailable, transport errors
----@field ambiguous boolean the request may have reached the service (timeout or reset after sending): check state before re-sending a mutating call
+---@field ambiguous boolean the request may have taken effect (timeout or reset after sending, any 5xx to a mutating call): check state before re-sending a mutating call
 ---@field retry_after? number seconds, from x-acs-retry-after
 ---@field attempts? integer attempts made (ecs.retry, ecs.reactivate)
+---@field access_denied_detail? table permission errors: the service's AccessDeniedDetail object
 
 ---Options of ecs.client and ecs.configure. What a client does not set comes
 ---from the default client (ecsrun's options, the environment).
@@ -48,7 +49,7 @@ local ecs = {}
 ---@field insecure_http? boolean allow http:// to non-loopback hosts (default false)
 ---@field network? string endpoint network type, as the SDK's `network` (e.g. "vpc")
 ---@field max_response? number largest answer body in bytes (default 8 MiB)
----@field dry_run? boolean ecs.configure only: do not send mutating calls (ecsrun's --dry-run)
+---@field dry_run? boolean do not send mutating calls (ecsrun's --dry-run); one-way: once on (ecs.configure) nothing turns it off, and false raises
 
 ---@class ecs.Credentials
 ---@field access_key_id string
@@ -94,6 +95,11 @@ local ecs = {}
 ---@field tags? table<string, string> all of these tags
 ---@field ids? string[] these instances (asked 100 at a time)
 ---@field page_size? integer MaxResults per page (1..100, default 100)
+---@field resource_group? string ResourceGroupId
+---@field vpc? string VpcId
+---@field instance_type? string InstanceType
+---@field image? string ImageId
+---@field [string] string|number|boolean any other DescribeInstances parameter, under its API name (KeyPairName, VSwitchId, ...)
 
 ---An instance as DescribeInstances returns it (InstanceId, RegionId,
 ---Status, InstanceChargeType, OperationLocks.LockReason, ...).
@@ -105,6 +111,8 @@ local ecs = {}
 ---@field cap? number largest delay in seconds (default 30)
 ---@field jitter? "full"|"equal"|"none" default "full"
 ---@field on? fun(err: any): boolean retry this failure? (default: retryable and not an ambiguous mutating call)
+---@field throttle_for? number seconds of waiting for which throttled answers are retried without counting as attempts (default 0; ecs.reactivate 70)
+---@field max_retry_after? number cap on a server's x-acs-retry-after in seconds (default 120)
 
 ---@class ecs.WaitOptions
 ---@field timeout? number seconds (default 600)
@@ -113,7 +121,8 @@ local ecs = {}
 
 ---@class ecs.ParallelOptions
 ---@field concurrency? integer at most this many at once (default 16, or --concurrency)
----@field progress? boolean draw progress on stderr when it is a terminal
+---@field progress? boolean draw progress on stderr when it is a terminal (not TERM=dumb)
+---@field label? string the phase named on the progress line
 
 ---@class ecs.Stats
 ---@field tasks integer running tasks
@@ -293,6 +302,11 @@ function ecs.now() end
 ---Running tasks, calls held and transfers in flight.
 ---@return ecs.Stats
 function ecs.stats() end
+
+---API calls sent so far by this module (answered or failed in transport) and
+---throttled answers among them: for a run's metrics.
+---@return { api_calls: integer, throttled: integer }
+function ecs.counters() end
 
 ---Who the default client (or c) acts as; resolves the credentials chain if
 ---needed. Never the secret.

@@ -265,6 +265,13 @@ function M.stats()
   return { tasks = ntasks, calls = core.live_calls(), transfers = core.inflight() }
 end
 
+local sent, throttled = 0, 0 -- API calls sent (see call below), throttled answers
+
+-- ecs.counters() -> { api_calls =, throttled = }: API calls sent so far by
+-- this process (dry-run and configuration failures excluded) and how many
+-- were answered with a throttling code. For a run's report and metrics.
+function M.counters() return { api_calls = sent, throttled = throttled } end
+
 function M.spawn(fn, ...)
   checktype(fn, "function", 1, "spawn")
   next_task_id = next_task_id + 1
@@ -347,6 +354,7 @@ function M.sleep(s)
 end
 
 ------------------------------------------------------------------------ log
+local progress_line -- the progress text on the terminal now (ecs.parallel), or nil
 local log_format, log_level = "text", 2 -- 1 debug, 2 info, 3 warn, 4 error
 local levels = { debug = 1, info = 2, warn = 3, error = 4 }
 local is_secret, escape, clean = core.is_secret_name, core.text_escape, core.utf8_clean
@@ -413,7 +421,11 @@ local function log_write(level, msg, fields)
     end
     line = table.concat(parts, " ")
   end
-  io.stderr:write(line, "\n")
+  if progress_line then -- a progress line is on screen: clear it, log, redraw it
+    io.stderr:write("\r\27[K", line, "\n", progress_line)
+  else
+    io.stderr:write(line, "\n")
+  end
 end
 
 M.log = {
@@ -443,6 +455,10 @@ core.set_client_methods(clientm)
 local function call(c, action, params, region, attempt, delay)
   local t0 = log_level <= 1 and mono() or nil
   local body, err = core.call(c, action, params, region, attempt, delay)
+  if body or (err and err.code ~= "EDRYRUN" and err.kind ~= "config" and err.kind ~= "credentials") then
+    sent = sent + 1
+    if err and err.kind == "throttle" then throttled = throttled + 1 end
+  end
   if body == nil and err and err.code == "EDRYRUN" then
     M.log.info("dry run: not sent", { action = action, target = err.instance_id or region,
                                       params = params or {} })
@@ -597,20 +613,50 @@ end
 
 ---------------------------------------------------------------- instances
 local inst_opts = set { "region", "status", "lock_reason", "ids", "charge_type", "zone",
-                        "name", "tags", "page_size" }
+                        "name", "tags", "page_size", "resource_group", "vpc", "instance_type", "image" }
+local inst_keys = { region = "RegionId", status = "Status", lock_reason = "LockReason",
+                    charge_type = "InstanceChargeType", zone = "ZoneId", name = "InstanceName",
+                    resource_group = "ResourceGroupId", vpc = "VpcId", instance_type = "InstanceType",
+                    image = "ImageId" }
+-- API parameters the iterator owns (paging, ids): passing them raw would break it.
+local inst_owned = set { "NextToken", "MaxResults", "PageNumber", "PageSize", "InstanceIds" }
 
 -- Builds the DescribeInstances filters of opts (shared by instances and
 -- reactivatable). Raises on misuse.
+-- Any other DescribeInstances parameter passes through under its API name
+-- (a key starting with an upper-case letter: KeyPairName, VSwitchId, ...) as
+-- a string, number or boolean; an option and its API name together raise.
 local function describe_filters(opts, fn)
+  local raw = {}
+  if type(opts) == "table" then
+    for k, v in pairs(opts) do
+      if type(k) == "string" and k:match("^%u%w*[%w%.]*$") then
+        if inst_owned[k] then
+          argerror(1, fn, ("'%s' is managed by the iterator%s"):format(k, k == "InstanceIds" and " (use ids)" or ""))
+        end
+        local tv = type(v)
+        if tv ~= "string" and tv ~= "number" and tv ~= "boolean" then
+          argerror(1, fn, ("%s: string, number or boolean expected, got %s"):format(k, tv))
+        end
+        raw[k] = tv == "string" and checkstr(v, 1, fn, k) or tostring(v)
+      end
+    end
+    if next(raw) then
+      local o = {}
+      for k, v in pairs(opts) do if raw[k] == nil then o[k] = v end end
+      opts = o
+    end
+  end
   opts = checkopts(opts, inst_opts, 1, fn)
   local p = {}
-  for k, pk in pairs({ region = "RegionId", status = "Status", lock_reason = "LockReason",
-                       charge_type = "InstanceChargeType", zone = "ZoneId", name = "InstanceName" }) do
+  for k, pk in pairs(inst_keys) do
     local v = opts[k]
     if v ~= nil then
+      if raw[pk] ~= nil then argerror(1, fn, ("%s and %s name the same filter"):format(k, pk)) end
       p[pk] = checkstr(v, 1, fn, k)
     end
   end
+  for k, v in pairs(raw) do p[k] = v end
   if opts.tags ~= nil then
     if type(opts.tags) ~= "table" then argerror(1, fn, "tags: table expected") end
     local keys = {}
@@ -865,7 +911,7 @@ function M.reactivate(arg) return reactivate(nil, arg, "reactivate") end
 function clientm.reactivate(self, arg) return reactivate(checkself(self, "reactivate"), arg, "reactivate") end
 
 ------------------------------------------------------------------ parallel
-local par_opts = set { "concurrency", "progress" }
+local par_opts = set { "concurrency", "progress", "label" }
 local default_concurrency, progress_default = 16, false
 local stderr_tty = core.stderr_isatty()
 
@@ -878,18 +924,36 @@ function M.set_default_concurrency(n)
   default_concurrency = floor(n)
 end
 
--- Draws "done/failed/in flight, rate" on stderr (only when asked for, and the
--- CLI asks only when stderr is a terminal).
-local function progress_drawer(total)
+-- Draws "label: done/total, failed, in flight, rate, ETA" on stderr (only
+-- when asked for, and the CLI asks only when stderr is a terminal; never on
+-- TERM=dumb or without TERM). The line is redrawn in place (\r, erase to end
+-- of line); a log line written meanwhile clears it first and the line comes
+-- back after it (progress_line). The final draw replaces it with one summary
+-- line.
+local function progress_drawer(total, label)
   local t0, last = mono(), 0
+  local prefix = label and (tostring(label) .. ": ") or ""
   return function(done, failed, inflight, final)
     local now = mono()
     if not final and now - last < 0.1 then return end
     last = now
-    local rate = done / max(now - t0, 1e-9)
-    io.stderr:write(("\r%d/%d done, %d failed, %d in flight, %.1f/s   %s"):format(
-      done, total, failed, inflight, rate, final and "\n" or ""))
+    local el = max(now - t0, 1e-9)
+    local rate = done / el
+    if final then
+      progress_line = nil
+      io.stderr:write(("\r\27[K%s%d/%d done, %d failed in %.1fs\n"):format(prefix, done, total, failed, el))
+      return
+    end
+    local eta = rate > 0 and ("%.0fs"):format((total - done) / rate) or "?"
+    progress_line = ("%s%d/%d done, %d failed, %d in flight, %.1f/s, ETA %s"):format(
+      prefix, done, total, failed, inflight, rate, eta)
+    io.stderr:write("\r\27[K", progress_line)
   end
+end
+
+local function progress_allowed()
+  local term = os.getenv("TERM")
+  return stderr_tty and term ~= nil and term ~= "" and term ~= "dumb"
 end
 
 -- ecs.parallel(items, fn, opts) -> results, errors: fn(item, i) for every item,
@@ -906,7 +970,8 @@ function M.parallel(items, fn, opts)
   local nexti, done, failed, active = 0, 0, 0, 0
   local want = opts.progress
   if want == nil then want = progress_default end
-  local draw = want and stderr_tty and n > 0 and progress_drawer(n) or nil
+  if opts.label ~= nil and type(opts.label) ~= "string" then argerror(3, "parallel", "label: string expected") end
+  local draw = want and n > 0 and progress_allowed() and progress_drawer(n, opts.label) or nil
   local function handler(e)
     if type(e) == "table" then return e end
     return debug.traceback(tostring(e), 2)
@@ -931,7 +996,7 @@ function M.parallel(items, fn, opts)
       end
       done = done + 1
       if errors[i] ~= nil then failed = failed + 1 end
-      if draw then draw(done, failed, active, false) end
+      if draw and done < n then draw(done, failed, active, false) end -- the last is the final line
     end
   end
   local ws = {}
@@ -945,8 +1010,9 @@ function M.parallel(items, fn, opts)
       errors[i], active, done, failed = e, active - 1, done + 1, failed + 1
       if draw then draw(done, failed, active, false) end
       ws[#ws + 1] = M.spawn(worker, #ws + 1)
-    elseif not ok then
-      error(e, 0) -- the worker itself broke: not an item failure
+    elseif not ok then -- the worker itself broke: not an item failure
+      if draw then draw(done, failed, 0, true) end
+      error(e, 0)
     end
     w = w + 1
   end

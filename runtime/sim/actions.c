@@ -87,6 +87,16 @@ static const char *lock_msg(int k) {
   return "";
 }
 
+/* VpcAttributes as DescribeInstances shows them (0, or -1 on OOM). */
+static int vpc_json(cJSON *o, const sim_instance *in) {
+  cJSON *v = cJSON_AddObjectToObject(o, "VpcAttributes"), *ip;
+  if (!v || put_str(v, "VpcId", in->vpc) || put_str(v, "VSwitchId", "") ||
+      put_str(v, "NatIpAddress", "") || !(ip = cJSON_AddObjectToObject(v, "PrivateIpAddress")) ||
+      !cJSON_AddArrayToObject(ip, "IpAddress"))
+    return -1;
+  return 0;
+}
+
 /* An instance as DescribeInstances shows it (and, with internal, plus
  * LockReasons and the owning access key for /_sim/state). NULL on OOM. */
 static cJSON *instance_json(const ecs_sim *s, const sim_instance *in, int internal) {
@@ -100,6 +110,8 @@ static cJSON *instance_json(const ecs_sim *s, const sim_instance *in, int intern
       put_str(o, "Status", sim_status_names[in->status]) ||
       put_str(o, "InstanceChargeType", in->prepaid ? "PrePaid" : "PostPaid") ||
       put_str(o, "InstanceType", in->type) || put_str(o, "ExpiredTime", in->expired_time) ||
+      put_str(o, "ResourceGroupId", in->resource_group) || put_str(o, "ImageId", in->image) ||
+      vpc_json(o, in) < 0 ||
       put_str(o, "CreationTime", in->creation_time) ||
       put_str(o, "StoppedMode", in->status == SIM_STOPPED ? "KeepCharging" : "Not-applicable") ||
       put_str(o, "SpotStrategy", "NoSpot") || put_bool(o, "DeletionProtection", 0) ||
@@ -130,6 +142,17 @@ oom:
 
 /* ---- ReActivateInstances ---- */
 
+/* The answer to a balance below the minimum: the account's balance_error,
+ * with the status and message of the API pages. */
+static int balance_fail(const sim_account *acct, sim_resp *r) {
+  const char *code = acct->balance_error ? acct->balance_error : "InsufficientBalance";
+  if (strcmp(code, "ReopenInstance.InstanceNotEnoughBalance") == 0)
+    return sim_fail(r, 400, code, "Reopen instance must have enough account balance.");
+  if (strcmp(code, "ReopenInstance.ImageNotEnoughBalance") == 0)
+    return sim_fail(r, 400, code, "Reopen instance must have enough cash balance.");
+  return sim_fail(r, 403, "InsufficientBalance", "Your account does not have enough balance.");
+}
+
 /* The reference page's errors, in DESIGN.md's order, then the transition
  * Stopped+financial -> Starting (lock removed) when commit. */
 static int act_reactivate(ecs_sim *s, sim_req *req, sim_resp *r, int commit) {
@@ -153,8 +176,7 @@ static int act_reactivate(ecs_sim *s, sim_req *req, sim_resp *r, int commit) {
   if (!(in->locks & SIM_LOCK_FINANCIAL))
     return sim_fail(r, 400, "ReopenInstance.InstanceStatusNotValid",
                     "Instance status is not Expired, ImageExpired or EcsAndImageExpired.");
-  if (acct->balance < acct->min_balance)
-    return sim_fail(r, 403, "InsufficientBalance", "Your account does not have enough balance.");
+  if (acct->balance < acct->min_balance) return balance_fail(acct, r);
   if (!(r->body = cJSON_CreateObject())) return sim_oom(r);
   if (commit) {
     in->status = SIM_STARTING;
@@ -170,8 +192,32 @@ typedef struct di_filter {
   cJSON *ids; /* parsed InstanceIds or NULL */
   int status, charge, lock;
   const char *zone, *name;
+  const char *resource_group, *vpc, *type, *image; /* exact matches */
   const char *tag_key[21], *tag_val[21];
 } di_filter;
+
+/* The DescribeInstances parameters the simulator applies (besides Tag.N.*),
+ * and the common ones that do not filter. Any other parameter with a value
+ * is refused (InvalidParameter naming it) rather than silently ignored: a
+ * filter the simulator would drop returns more than the service would. */
+static const char *const di_known[] = {
+    "Action", "Version", "Format", "AccessKeyId", "Signature", "SignatureMethod",
+    "SignatureVersion", "SignatureNonce", "SignatureType", "Timestamp", "SecurityToken",
+    "OwnerId", "OwnerAccount", "ResourceOwnerId", "ResourceOwnerAccount", "RegionId",
+    "InstanceIds", "Status", "InstanceChargeType", "LockReason", "ZoneId", "InstanceName",
+    "ResourceGroupId", "VpcId", "InstanceType", "ImageId", "NextToken", "MaxResults",
+    "PageNumber", "PageSize", NULL};
+
+static int di_check_known(const sim_req *req, sim_resp *r) {
+  size_t i, k;
+  for (i = 0; i < req->params.n; i++) {
+    const char *name = req->params.v[i].name;
+    if (!*req->params.v[i].value || strncmp(name, "Tag.", 4) == 0) continue;
+    for (k = 0; di_known[k] && strcmp(di_known[k], name) != 0; k++) {}
+    if (!di_known[k]) return sim_invalid(r, name);
+  }
+  return 0;
+}
 
 /* Tag.N.Key / Tag.N.Value (N 1-20). 0 or -1 with r set. */
 static int parse_tags(const sim_req *req, di_filter *f, sim_resp *r) {
@@ -198,6 +244,7 @@ static int parse_filter(const sim_req *req, di_filter *f, sim_resp *r) {
   int k;
   memset(f, 0, sizeof *f);
   f->status = f->charge = f->lock = -1;
+  if (di_check_known(req, r) < 0) return -1;
   if ((v = param(req, "InstanceIds"))) {
     const cJSON *e;
     f->ids = ecs_json_parse(v, strlen(v)); /* with the decoding limits of json.h */
@@ -224,6 +271,10 @@ static int parse_filter(const sim_req *req, di_filter *f, sim_resp *r) {
   }
   f->zone = param(req, "ZoneId");
   f->name = param(req, "InstanceName");
+  f->resource_group = param(req, "ResourceGroupId");
+  f->vpc = param(req, "VpcId");
+  f->type = param(req, "InstanceType");
+  f->image = param(req, "ImageId");
   return parse_tags(req, f, r);
 }
 
@@ -248,6 +299,10 @@ static int filter_match(const di_filter *f, const sim_instance *in) {
   if (f->lock >= 0 && !(in->locks & (1u << f->lock))) return 0;
   if (f->zone && strcmp(f->zone, in->zone) != 0) return 0;
   if (f->name && !glob_match(f->name, in->name)) return 0;
+  if (f->resource_group && strcmp(f->resource_group, in->resource_group) != 0) return 0;
+  if (f->vpc && strcmp(f->vpc, in->vpc) != 0) return 0;
+  if (f->type && strcmp(f->type, in->type) != 0) return 0;
+  if (f->image && strcmp(f->image, in->image) != 0) return 0;
   for (i = 1; i <= 20; i++)
     if (f->tag_key[i] && !tag_has(in, f->tag_key[i], f->tag_val[i])) return 0;
   return 1;
@@ -257,7 +312,8 @@ static int filter_match(const di_filter *f, const sim_instance *in) {
  * account, region and filters) and to this simulator run. */
 static uint64_t token_mac(const ecs_sim *s, const sim_req *req, unsigned offset) {
   static const char *const keys[] = {"RegionId", "InstanceIds", "Status", "InstanceChargeType",
-                                     "LockReason", "ZoneId", "InstanceName", NULL};
+                                     "LockReason", "ZoneId", "InstanceName", "ResourceGroupId",
+                                     "VpcId", "InstanceType", "ImageId", NULL};
   uint64_t h = 1469598103934665603ULL ^ s->token_salt;
   char num[32];
   size_t i;
@@ -367,7 +423,10 @@ static int act_describe_instances(ecs_sim *s, sim_req *req, sim_resp *r, int com
     }
   }
   if (offset + shown < total) token_make(s, req, offset + (unsigned)shown, next);
-  if (put_num(r->body, "TotalCount", (double)total) || put_num(r->body, "PageNumber", (double)page) ||
+  /* With NextToken/MaxResults the service documents TotalCount as
+   * meaningless: 0 here, so no client can come to rely on it. */
+  if (put_num(r->body, "TotalCount", token_mode ? 0.0 : (double)total) ||
+      put_num(r->body, "PageNumber", (double)page) ||
       put_num(r->body, "PageSize", (double)size) || put_str(r->body, "NextToken", next)) {
     sim_oom(r);
     goto done;
@@ -546,6 +605,9 @@ static void fault_error(const sim_fault *ft, sim_resp *r) {
       {"IncorrectInstanceStatus", 403, "The current status of the resource does not support this operation."},
       {"InvalidInstanceId.NotFound", 404, NOT_FOUND_MSG},
       {"InsufficientBalance", 403, "Your account does not have enough balance."},
+      {"ReopenInstance.InstanceNotEnoughBalance", 400, "Reopen instance must have enough account balance."},
+      {"ReopenInstance.ImageNotEnoughBalance", 400, "Reopen instance must have enough cash balance."},
+      {"ReopenInstance.InstanceStatusNotValid", 400, "Instance status is not Expired, ImageExpired or EcsAndImageExpired."},
       {"InstanceLockedForSecurity", 403, "The specified operation is denied as your instance is locked for security reasons."},
       {"Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM."},
       {"ServiceUnavailable.RegionMaintaining", 503, "System maintenance is in progress on the selected region, please wait a few minutes before trying again."},

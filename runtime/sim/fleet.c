@@ -225,6 +225,9 @@ static void free_instance(sim_instance *in) {
   free(in->name);
   free(in->type);
   free(in->host_name);
+  free(in->resource_group);
+  free(in->vpc);
+  free(in->image);
   free(in->creation_time);
   free(in->expired_time);
   ecs_params_free(&in->tags);
@@ -265,7 +268,11 @@ void sim_fleet_free(sim_fleet *f) {
 /* accounts: [...]; with none, the single default account sim-ak/sim-secret. */
 static int load_accounts(sim_fleet *f, const cJSON *arr, char *err, size_t errlen) {
   static const char *const fields[] = {"access_key_id", "access_key_secret", "balance",
-                                       "min_balance", "security_token", "expiration", NULL};
+                                       "min_balance", "security_token", "expiration",
+                                       "balance_error", NULL};
+  static const char *const balance_errors[] = {"InsufficientBalance",
+                                               "ReopenInstance.InstanceNotEnoughBalance",
+                                               "ReopenInstance.ImageNotEnoughBalance"};
   const cJSON *a;
   size_t n = arr ? (size_t)cJSON_GetArraySize(arr) : 0, i = 0, j;
   char p[64];
@@ -276,6 +283,7 @@ static int load_accounts(sim_fleet *f, const cJSON *arr, char *err, size_t errle
     f->naccounts = 1;
     f->accounts[0].balance = 1000;
     f->accounts[0].min_balance = 100;
+    f->accounts[0].balance_error = "InsufficientBalance";
     if (!(f->accounts[0].access_key_id = strdup("sim-ak")) ||
         !(f->accounts[0].secret = strdup("sim-secret")))
       return bad(err, errlen, "accounts", "out of memory");
@@ -283,7 +291,8 @@ static int load_accounts(sim_fleet *f, const cJSON *arr, char *err, size_t errle
   }
   cJSON_ArrayForEach(a, arr) {
     sim_account *ac = &f->accounts[i];
-    char *exp = NULL;
+    char *exp = NULL, *berr = NULL;
+    int bk;
     snprintf(p, sizeof p, "accounts[%zu]", i);
     f->naccounts = ++i;
     ac->balance = 1000;
@@ -295,8 +304,20 @@ static int load_accounts(sim_fleet *f, const cJSON *arr, char *err, size_t errle
         get_str(a, "security_token", p, NULL, 1, &ac->security_token, err, errlen) < 0 ||
         get_num(a, "balance", p, &ac->balance, err, errlen) < 0 ||
         get_num(a, "min_balance", p, &ac->min_balance, err, errlen) < 0 ||
-        get_str(a, "expiration", p, NULL, 1, &exp, err, errlen) < 0)
+        get_str(a, "expiration", p, NULL, 1, &exp, err, errlen) < 0 ||
+        get_str(a, "balance_error", p, "InsufficientBalance", 1, &berr, err, errlen) < 0) {
+      free(exp);
       return -1;
+    }
+    bk = find_name(balance_errors, 3, berr);
+    free(berr);
+    if (bk < 0) {
+      free(exp);
+      strncat(p, ".balance_error", sizeof p - strlen(p) - 1);
+      return bad(err, errlen, p, "must be one of InsufficientBalance, "
+                 "ReopenInstance.InstanceNotEnoughBalance, ReopenInstance.ImageNotEnoughBalance");
+    }
+    ac->balance_error = balance_errors[bk];
     if (!ac->access_key_id || !ac->secret) {
       free(exp);
       return bad(err, errlen, p, "%s is required",
@@ -384,7 +405,7 @@ static int load_instance(sim_fleet *f, sim_instance *in, const cJSON *o, const c
   static const char *const fields[] = {
       "InstanceId", "RegionId", "ZoneId", "Status", "InstanceChargeType", "LockReasons",
       "InstanceName", "Tags", "InstanceType", "CreationTime", "ExpiredTime", "HostName",
-      "account", NULL};
+      "account", "ResourceGroupId", "VpcId", "ImageId", NULL};
   char *status = NULL, *charge = NULL, *acct = NULL, q[96];
   int k, rc = -1;
   if (!cJSON_IsObject(o)) return bad(err, errlen, p, "must be an object");
@@ -399,6 +420,10 @@ static int load_instance(sim_fleet *f, sim_instance *in, const cJSON *o, const c
       get_str(o, "CreationTime", p, "2024-01-01T00:00Z", 1, &in->creation_time, err, errlen) < 0 ||
       get_str(o, "ExpiredTime", p, NULL, 1, &in->expired_time, err, errlen) < 0 ||
       get_str(o, "HostName", p, NULL, 1, &in->host_name, err, errlen) < 0 ||
+      get_str(o, "ResourceGroupId", p, "", 0, &in->resource_group, err, errlen) < 0 ||
+      get_str(o, "VpcId", p, "", 0, &in->vpc, err, errlen) < 0 ||
+      get_str(o, "ImageId", p, "aliyun_3_x64_20G_alibase_20240819.vhd", 1, &in->image, err,
+              errlen) < 0 ||
       get_str(o, "account", p, NULL, 1, &acct, err, errlen) < 0 ||
       load_locks(in, cJSON_GetObjectItemCaseSensitive(o, "LockReasons"), p, err, errlen) < 0 ||
       load_tags(in, cJSON_GetObjectItemCaseSensitive(o, "Tags"), p, err, errlen) < 0 ||

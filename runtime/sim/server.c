@@ -134,9 +134,26 @@ static void host_id(const sim_req *req, char *out, size_t n) {
   if (!out[0]) sim_copy(out, n, "ecs.aliyuncs.com");
 }
 
+/* Permission errors (Forbidden.*) carry AccessDeniedDetail, as the
+ * service's do: who was denied which action, and why. 0 or -1 (OOM). */
+static int access_denied_detail(const sim_req *req, const sim_resp *r, cJSON *doc) {
+  cJSON *d;
+  char act[128];
+  if (strncmp(r->code, "Forbidden.", 10) != 0) return 0;
+  snprintf(act, sizeof act, "ecs:%s", req->action ? req->action : "");
+  if (!(d = cJSON_AddObjectToObject(doc, "AccessDeniedDetail")) ||
+      !cJSON_AddStringToObject(d, "AuthAction", act) ||
+      !cJSON_AddStringToObject(d, "AuthPrincipalDisplayName", req->access_key_id) ||
+      !cJSON_AddStringToObject(d, "AuthPrincipalType", "SubUser") ||
+      !cJSON_AddStringToObject(d, "NoPermissionType", "ImplicitDeny") ||
+      !cJSON_AddStringToObject(d, "PolicyType", "AccountLevelIdentityBasedPolicy"))
+    return -1;
+  return 0;
+}
+
 /* Builds the body of r for req into out (JSON or XML); sets *ctype.
  * Success bodies get RequestId; errors get RequestId, HostId, Code, Message,
- * Recommend. 0 or -1 (OOM). */
+ * Recommend (and AccessDeniedDetail when denied). 0 or -1 (OOM). */
 static int render(const sim_req *req, sim_resp *r, ecs_buf *out, const char **ctype) {
   cJSON *doc = r->body, *own = NULL;
   char host[256], rec[300];
@@ -150,7 +167,8 @@ static int render(const sim_req *req, sim_resp *r, ecs_buf *out, const char **ct
         !cJSON_AddStringToObject(doc, "HostId", host) ||
         !cJSON_AddStringToObject(doc, "Code", r->code) ||
         !cJSON_AddStringToObject(doc, "Message", r->message) ||
-        !cJSON_AddStringToObject(doc, "Recommend", rec))
+        !cJSON_AddStringToObject(doc, "Recommend", rec) ||
+        access_denied_detail(req, r, doc) < 0)
       goto done;
   } else if (!cJSON_AddStringToObject(doc, "RequestId", req->request_id)) {
     goto done;

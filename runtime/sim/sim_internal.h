@@ -44,10 +44,12 @@ typedef struct sim_account {
   char *security_token; /* NULL: a permanent key; never printed either */
   long long expiration; /* epoch seconds; 0 = none */
   double balance, min_balance;
+  const char *balance_error; /* the code a balance below min_balance answers (static) */
 } sim_account;
 
 typedef struct sim_instance {
   char *id, *region, *zone, *name, *type, *host_name;
+  char *resource_group, *vpc, *image; /* ResourceGroupId, VpcId, ImageId ("" when none) */
   char *creation_time, *expired_time; /* "YYYY-MM-DDThh:mmZ" */
   int status;
   int prepaid;

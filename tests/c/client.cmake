@@ -48,6 +48,7 @@ foreach(t
     finish_refuses_8mib_of_empty_arrays_in_bounded_memory
     finish_refuses_8mib_of_nesting_in_bounded_memory
     finish_marks_a_5xx_to_a_mutating_call_ambiguous
-    a_retry_carries_the_sdk_retry_headers)
+    a_retry_carries_the_sdk_retry_headers
+    finish_keeps_access_denied_detail_objects_only)
   add_test(NAME ${t} COMMAND test_client ${t})
 endforeach()

@@ -652,6 +652,47 @@ static void a_retry_carries_the_sdk_retry_headers(void) {
   fx_free(&f);
 }
 
+/* AccessDeniedDetail is kept as compact JSON text when it is an object;
+ * anything else a lying server puts there is ignored; a token it echoes is
+ * scrubbed like the message's. */
+static void finish_keeps_access_denied_detail_objects_only(void) {
+  ecs_http_req r;
+  ecs_error err;
+  cJSON *body = NULL;
+  fixture f;
+  static const char *const not_objects[] = {"\"AuthAction\"", "[1,2]", "null", "42", "true"};
+  size_t i;
+  ecs_error_init(&err);
+  canned(&r, 403, "application/json",
+         "{\"Code\":\"Forbidden.RAM\",\"Message\":\"m\",\"AccessDeniedDetail\":"
+         "{ \"AuthAction\" : \"ecs:ReActivateInstances\", \"NoPermissionType\":\"ImplicitDeny\"}}");
+  CHECK_INT(ecs_client_finish(&r, &body, &err), -1);
+  CHECK_STR(err.access_denied_detail,
+            "{\"AuthAction\":\"ecs:ReActivateInstances\",\"NoPermissionType\":\"ImplicitDeny\"}");
+  ecs_error_free(&err);
+  ecs_http_req_free(&r);
+  for (i = 0; i < sizeof not_objects / sizeof not_objects[0]; i++) {
+    char b[200];
+    snprintf(b, sizeof b, "{\"Code\":\"Forbidden.RAM\",\"Message\":\"m\",\"AccessDeniedDetail\":%s}",
+             not_objects[i]);
+    canned(&r, 403, "application/json", b);
+    CHECK_INT(ecs_client_finish(&r, &body, &err), -1);
+    CHECK_STR(err.code, "Forbidden.RAM");
+    CHECK(err.access_denied_detail == NULL);
+    ecs_error_free(&err);
+    ecs_http_req_free(&r);
+  }
+  fx_init(&f, NULL, STS_TOKEN);
+  CHECK_INT(prepare(&f, "cn-hangzhou"), 0);
+  f.req.status = 403;
+  ecs_buf_adds(&f.req.resp_body, "{\"Code\":\"Forbidden.RAM\",\"Message\":\"m\",\"AccessDeniedDetail\":"
+                                 "{\"EncodedDiagnosticMessage\":\"tok=" STS_TOKEN "\"}}");
+  CHECK_INT(ecs_client_finish(&f.req, &body, &f.err), -1);
+  CHECK(f.err.access_denied_detail != NULL);
+  CHECK(f.err.access_denied_detail && strstr(f.err.access_denied_detail, "CAIS8gF1") == NULL);
+  fx_free(&f);
+}
+
 static void mutating_actions_are_told_apart_from_reads(void) {
   CHECK_INT(ecs_action_is_mutating("ReActivateInstances"), 1);
   CHECK_INT(ecs_action_is_mutating("StartInstance"), 1);
@@ -769,6 +810,7 @@ static const ecs_test_case cases[] = {
   {"finish_turns_truncated_json_into_ejson", finish_turns_truncated_json_into_ejson},
   {"finish_copies_transport_errors", finish_copies_transport_errors},
   {"finish_never_echoes_the_security_token", finish_never_echoes_the_security_token},
+  {"finish_keeps_access_denied_detail_objects_only", finish_keeps_access_denied_detail_objects_only},
   {"mutating_actions_are_told_apart_from_reads", mutating_actions_are_told_apart_from_reads},
   {"finish_marks_a_5xx_to_a_mutating_call_ambiguous", finish_marks_a_5xx_to_a_mutating_call_ambiguous},
   {"a_retry_carries_the_sdk_retry_headers", a_retry_carries_the_sdk_retry_headers},

@@ -93,10 +93,10 @@ describe("ecsrun", function()
     assert.are.equal(0, rc)
     assert.are.equal("", out) -- piped: nothing drawn
     -- script(1) gives ecsrun a terminal
-    local tty, rc2 = H.run("script -qec " .. H.shquote(H.ecsrun_cmd(code)) .. " /dev/null")
+    local tty, rc2 = H.run("script -qec " .. H.shquote(H.ecsrun_cmd(code, { TERM = "xterm" })) .. " /dev/null")
     assert.are.equal(0, rc2)
-    assert.matches("6/6 done, 0 failed, 0 in flight, [%d.]+/s", tty)
-    assert.matches("\r%d/6 done", tty)
+    assert.matches("\r\27%[K6/6 done, 0 failed in [%d.]+s\r?\n", tty)
+    assert.matches("\r\27%[K%d/6 done, 0 failed, %d in flight, [%d.]+/s, ETA %d+s", tty)
   end)
 
   it("stops on Ctrl-C with 'interrupted!' like lua, even while waiting", function()
@@ -243,7 +243,7 @@ describe("the demo playbook", function()
     assert.are.equal(0, code, err)
     no_secrets(out, err)
     local report = ecs.json.decode(out)
-    assert.are.same({ reactivated = 4, skipped = 5, failed = 0, planned = 0 }, report.counts)
+    assert.are.same({ reactivated = 4, skipped = 5, failed = 0, planned = 0, not_running = 0 }, report.counts)
     local st = H.by_id(state)
     for _, id in ipairs({ "i-demo0001", "i-demo0002", "i-demo0007", "i-demo0009" }) do
       assert.are.equal("Running", st[id].Status, id)
