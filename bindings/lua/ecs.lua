@@ -18,6 +18,7 @@ local M = {
   null = json.null,
   sign = core.sign,
   sim = core.sim,
+  http = core.http,
   now = core.now,
   error = core.error,
 }

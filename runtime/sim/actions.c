@@ -470,7 +470,7 @@ static int act_describe_regions(ecs_sim *s, sim_req *req, sim_resp *r, int commi
 
 /* ---- dispatch ---- */
 
-typedef int (*action_fn)(ecs_sim *, sim_req *, sim_resp *, int);
+typedef sim_action_fn action_fn;
 
 static action_fn find_action(const char *name) {
   if (strcmp(name, "ReActivateInstances") == 0) return act_reactivate;
@@ -480,7 +480,7 @@ static action_fn find_action(const char *name) {
   return NULL;
 }
 
-/* Fixed windows per (access key, region, action), aligned to multiples of
+/* Fixed windows per (account, region, action), aligned to multiples of
  * window_s ("throttled in minute T, callable again in minute T+1"). Returns
  * 1 when this request is over the limit (r filled), 0 otherwise, -1 OOM. */
 static int throttle(ecs_sim *s, const sim_req *req, sim_resp *r) {
@@ -493,7 +493,9 @@ static int throttle(ecs_sim *s, const sim_req *req, sim_resp *r) {
   for (i = 0; i < s->f.nthrottle; i++)
     if (strcmp(s->f.throttle[i].action, req->action) == 0) rule = &s->f.throttle[i];
   if (!rule) return 0;
-  klen = (size_t)snprintf(key, sizeof key, "%s\n%s\n%s", s->f.accounts[req->account].access_key_id,
+  /* the account, not the key the caller used: every key of an account
+   * (its "keys", STS keys issued for its roles) shares one bucket */
+  klen = (size_t)snprintf(key, sizeof key, "#%zu\n%s\n%s", req->account,
                           region ? region : "", req->action);
   if (klen >= sizeof key) klen = sizeof key - 1;
   for (i = 0; i < s->nwindows; i++)
@@ -610,11 +612,15 @@ void sim_dispatch(ecs_sim *s, sim_req *req, sim_resp *r) {
     sim_missing(r, "Version");
     return;
   }
-  if (strcmp(req->version, "2014-05-26") != 0) {
+  if (strcmp(req->version, "2014-05-26") == 0) {
+    fn = find_action(req->action);
+  } else if (sim_bss_version(req->version)) {
+    fn = sim_bss_action(req->action); /* bss.c: the product is the version */
+  } else {
     sim_fail(r, 400, "InvalidParameter", "The specified parameter Action or Version is not valid.");
     return;
   }
-  if (!(fn = find_action(req->action))) {
+  if (!fn) {
     sim_fail(r, 404, "InvalidApi.NotFound", "Specified api is not found,please check your url and method.");
     return;
   }
