@@ -403,7 +403,11 @@ end
 
 function M.client(opts)
   if opts ~= nil and type(opts) ~= "table" then argerror(1, "client", "table expected, got " .. type(opts)) end
-  return core.client(opts)
+  local ok, c = pcall(core.client, opts)
+  if not ok then -- point at the caller's line, not at this wrapper
+    error(type(c) == "string" and (c:gsub("^%[ecs%]:%d+: ", "", 1)) or c, 2)
+  end
+  return c
 end
 
 function M.call(action, params)
@@ -429,6 +433,43 @@ function M.credentials(c)
            expiration = info.expiration, region = info.region }
 end
 
+
+------------------------------------------------------------------ balance
+-- BssOpenApi QueryAccountBalance through a BSS client (by default one that
+-- inherits the default client's settings: credentials, endpoint under
+-- --simulate, timeouts). Amounts come as strings ("1000.00", may be
+-- negative); a missing or non-numeric AvailableAmount is EJSON.
+local bss_default
+
+local function amount(v)
+  if type(v) ~= "string" or not v:match("^%-?%d+%.?%d*$") then return nil end
+  return tonumber(v)
+end
+
+-- ecs.balance([bss_client]) -> { available=, available_cash=, credit=, currency=,
+-- request_id= } | nil, err
+function M.balance(c)
+  if c ~= nil and not core.is_client(c) then
+    argerror(1, "balance", "client expected, got " .. type(c))
+  end
+  if c == nil then
+    bss_default = bss_default or core.client({ product = "bss", version = "2017-12-14" })
+    c = bss_default
+  end
+  local body, err = call(c, "QueryAccountBalance")
+  if not body then return nil, err end
+  local d = type(body.Data) == "table" and body.Data or {}
+  local avail = amount(d.AvailableAmount)
+  if not avail or type(d.Currency) ~= "string" or d.Currency == "" then
+    return nil, core.error({ code = "EJSON", kind = "transport", action = "QueryAccountBalance",
+                             request_id = type(body.RequestId) == "string" and body.RequestId or nil,
+                             retryable = false, ambiguous = false,
+                             message = "QueryAccountBalance answer has no Data.AvailableAmount and Data.Currency" })
+  end
+  return { available = avail, available_cash = amount(d.AvailableCashAmount),
+           credit = amount(d.CreditAmount), currency = d.Currency,
+           request_id = type(body.RequestId) == "string" and body.RequestId or nil }
+end
 
 ----------------------------------------------------------------- retrying
 local function default_retry_on(err)
@@ -611,8 +652,10 @@ function clientm.reactivatable(self, opts) return reactivatable(self, opts, "rea
 local wait_opts = set { "timeout", "interval", "region" }
 
 -- Looks one instance up: inst | nil, err (ENOTFOUND when it is not there).
-local function describe_one(c, id, region)
-  local body, err = call(c, "DescribeInstances", { RegionId = region, InstanceIds = json.encode({ id }) })
+local function describe_one(c, id, region, extra)
+  local p = { RegionId = region, InstanceIds = json.encode({ id }) }
+  for k, v in pairs(extra or {}) do p[k] = v end
+  local body, err = call(c, "DescribeInstances", p)
   if not body then return nil, err end
   local list = body.Instances and body.Instances.Instance or {}
   if not list[1] then
@@ -661,19 +704,44 @@ function M.wait_for(id, status, opts) return wait_for(nil, id, status, opts) end
 function clientm.wait_for(self, id, status, opts) return wait_for(self, id, status, opts) end
 
 ---------------------------------------------------------------- reactivate
-local react_opts = set { "instance_id", "region", "retry" }
+local react_opts = set { "instance_id", "region", "retry",
+                         "OwnerId", "OwnerAccount", "ResourceOwnerId", "ResourceOwnerAccount" }
+local owner_params = { "OwnerId", "OwnerAccount", "ResourceOwnerId", "ResourceOwnerAccount" }
+
+-- The API's owner parameters of a reactivate table (ids: integers >= 0 or
+-- digit strings; accounts: non-empty strings), as wire strings, or nil.
+local function owner_opts(arg, fn)
+  local o
+  for _, k in ipairs(owner_params) do
+    local v = arg[k]
+    if v ~= nil then
+      if k:sub(-2) == "Id" then
+        if math.type(v) == "integer" and v >= 0 then v = ("%d"):format(v)
+        elseif type(v) ~= "string" or not v:match("^%d+$") or #v > 20 then
+          argerror(1, fn, k .. ": non-negative integer expected", 3)
+        end
+      elseif type(v) ~= "string" or v == "" or v:find("%z") then
+        argerror(1, fn, k .. ": non-empty string expected", 3)
+      end
+      o = o or {}
+      o[k] = v
+    end
+  end
+  return o
+end
 
 -- ReActivateInstances with the default policy: retryable failures are
 -- retried with backoff; an ambiguous failure (the request may have reached
 -- the service) is never re-sent blindly: the instance is looked up first and
 -- Starting/Running counts as done.
 local function reactivate(c, arg, fn)
-  local id, region, ropts
+  local id, region, ropts, owner
   if type(arg) == "string" then
     id = arg
   elseif type(arg) == "table" then
     checkopts(arg, react_opts, 1, fn)
     id, region, ropts = arg.instance_id, arg.region, arg.retry
+    owner = owner_opts(arg, fn)
     if type(id) ~= "string" then argerror(1, fn, "instance_id: string expected, got " .. type(id), 2) end
     if region ~= nil and type(region) ~= "string" then argerror(1, fn, "region: string expected, got " .. type(region), 2) end
   else
@@ -693,12 +761,14 @@ local function reactivate(c, arg, fn)
   local verified = false
   while true do
     n = n + 1
-    body, err = call(c, "ReActivateInstances", { InstanceId = id, RegionId = region }, nil, n)
+    local p = { InstanceId = id, RegionId = region }
+    for k, v in pairs(owner or {}) do p[k] = v end
+    body, err = call(c, "ReActivateInstances", p, nil, n)
     if body then break end
     if n >= o.attempts then break end
     if err.ambiguous then
       -- the request may have been processed: look before re-sending
-      local inst = describe_one(c, id, region)
+      local inst = describe_one(c, id, region, owner) -- the same owner sees the instance
       if inst and (inst.Status == "Starting" or inst.Status == "Running") then
         verified = true
         break

@@ -637,6 +637,30 @@ void sim_dispatch(ecs_sim *s, sim_req *req, sim_resp *r) {
 
 /* ---- request log and /_sim documents ---- */
 
+/* The names of req's operation parameters (not the common or signature
+ * ones), comma-joined into out (cut at n - 1): what the log shows of the
+ * parameters, never their values. */
+static void param_names(const sim_req *req, char *out, size_t n) {
+  static const char *const common[] = {"Action", "Version", "Format", "Timestamp",
+                                       "SignatureNonce", "SignatureMethod", "SignatureVersion",
+                                       "SignatureType", "AccessKeyId", "Signature",
+                                       "SecurityToken", NULL};
+  size_t i, len = 0;
+  out[0] = '\0';
+  for (i = 0; req && i < req->params.n; i++) {
+    const char *name = req->params.v[i].name;
+    int k, skip = 0;
+    for (k = 0; common[k]; k++)
+      if (strcmp(common[k], name) == 0) skip = 1;
+    if (skip) continue;
+    len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%s", len ? "," : "", name);
+    if (len >= n) {
+      out[n - 1] = '\0';
+      return;
+    }
+  }
+}
+
 void sim_log_request(ecs_sim *s, const sim_req *req, const sim_resp *r) {
   sim_logent *e;
   const char *id = req ? ecs_params_get(&req->params, "InstanceId") : NULL;
@@ -671,6 +695,7 @@ void sim_log_request(ecs_sim *s, const sim_req *req, const sim_resp *r) {
   sim_copy(e->region, sizeof e->region, region);
   sim_copy(e->access_key_id, sizeof e->access_key_id, req ? req->access_key_id : NULL);
   sim_copy(e->code, sizeof e->code, r->code);
+  param_names(req, e->params, sizeof e->params);
   e->status = r->status;
   pthread_mutex_unlock(&s->mu);
   if (!s->quiet)
@@ -686,7 +711,8 @@ static cJSON *log_entry_json(const sim_logent *e) {
   if (!o || put_num(o, "seq", (double)e->seq) || put_str(o, "time", t) ||
       put_str(o, "action", e->action) || put_str(o, "instance_id", e->instance_id) ||
       put_str(o, "region", e->region) || put_str(o, "access_key_id", e->access_key_id) ||
-      put_str(o, "code", e->code) || put_num(o, "status", e->status)) {
+      put_str(o, "code", e->code) || put_num(o, "status", e->status) ||
+      put_str(o, "params", e->params)) {
     cJSON_Delete(o);
     return NULL;
   }
@@ -726,6 +752,22 @@ done:
   return out;
 }
 
+/* "keys": the ids (never the secrets) of the account's other keys. */
+static int state_keys(const sim_account *a, cJSON *o) {
+  cJSON *arr;
+  size_t i;
+  if (!a->nkeys) return 0;
+  if (!(arr = cJSON_AddArrayToObject(o, "keys"))) return -1;
+  for (i = 0; i < a->nkeys; i++) {
+    cJSON *id = cJSON_CreateString(a->keys[i].access_key_id);
+    if (!id || !cJSON_AddItemToArray(arr, id)) {
+      cJSON_Delete(id);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 static int state_accounts(const ecs_sim *s, cJSON *root) {
   cJSON *arr = cJSON_AddArrayToObject(root, "accounts");
   size_t i;
@@ -736,7 +778,9 @@ static int state_accounts(const ecs_sim *s, cJSON *root) {
     cJSON *o = cJSON_CreateObject();
     if (!o || !cJSON_AddItemToArray(arr, o) || put_str(o, "access_key_id", a->access_key_id) ||
         put_num(o, "balance", a->balance) || put_num(o, "min_balance", a->min_balance) ||
-        put_bool(o, "sts", a->security_token != NULL))
+        put_bool(o, "sts", a->security_token != NULL) ||
+        put_str(o, "currency", a->currency ? a->currency : "CNY") ||
+        state_keys(a, o) < 0)
       return -1;
     if (a->expiration) {
       sim_format_seconds(a->expiration, t, sizeof t);

@@ -163,6 +163,7 @@ typedef struct sim_logent {
   unsigned long long seq;
   long long time_ms;
   char action[64], instance_id[80], region[40], access_key_id[80], code[72];
+  char params[160]; /* names of the operation parameters sent, comma-joined */
   int status;
 } sim_logent;
 
