@@ -325,6 +325,11 @@ static void product_apply(lua_State *L, int idx, lecs_client *c, const char *fn)
   lua_getfield(L, idx, "version");
   if (c->is_default && (!lua_isnil(L, -1) || !lua_isnil(L, -2)))
     luaL_argerror(L, 1, "product and version are options of ecs.client, not of configure");
+  /* a NUL byte would cut the C copy short into something valid */
+  if (lua_type(L, -2) == LUA_TSTRING && strlen(lua_tostring(L, -2)) != lua_rawlen(L, -2))
+    luaL_argerror(L, 1, "product: a short product code expected (e.g. \"bss\")");
+  if (lua_type(L, -1) == LUA_TSTRING && strlen(lua_tostring(L, -1)) != lua_rawlen(L, -1))
+    luaL_argerror(L, 1, "version: \"YYYY-MM-DD\" expected");
   lua_pop(L, 2);
   opt_string(L, idx, "product", &c->cfg.product, &c->set, OPT_PRODUCT, fn);
   opt_string(L, idx, "version", &c->cfg.version, &c->set, OPT_VERSION, fn);

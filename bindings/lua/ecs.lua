@@ -396,18 +396,24 @@ local function call(c, action, params, region, attempt)
   return body, err
 end
 
+-- Runs core function f(opts) for API function fn; its option errors are
+-- raised again at fn's caller (level 3), not at this file's line.
+local function at_caller(fn, f, opts)
+  local ok, r = pcall(f, opts)
+  if not ok then
+    error(type(r) == "string" and (r:gsub("^%[ecs%]:%d+: ", "", 1):gsub("to '%?'", "to '" .. fn .. "'", 1)) or r, 3)
+  end
+  return r
+end
+
 function M.configure(opts)
   checktype(opts, "table", 1, "configure")
-  return core.configure(opts)
+  at_caller("configure", core.configure, opts)
 end
 
 function M.client(opts)
   if opts ~= nil and type(opts) ~= "table" then argerror(1, "client", "table expected, got " .. type(opts)) end
-  local ok, c = pcall(core.client, opts)
-  if not ok then -- point at the caller's line, not at this wrapper
-    error(type(c) == "string" and (c:gsub("^%[ecs%]:%d+: ", "", 1)) or c, 2)
-  end
-  return c
+  return (at_caller("client", core.client, opts))
 end
 
 function M.call(action, params)
