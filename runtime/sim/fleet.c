@@ -562,7 +562,7 @@ static int load_throttle(sim_fleet *f, const cJSON *obj, char *err, size_t errle
     if (!sim_action_known(r->string))
       return bad(err, errlen, p,
                  "unknown action (the simulator has ReActivateInstances, DescribeInstances, "
-                 "DescribeInstanceStatus, DescribeRegions)");
+                 "DescribeInstanceStatus, DescribeRegions, QueryAccountBalance)");
     if (!cJSON_IsObject(r)) return bad(err, errlen, p, "must be an object");
     t->limit = -1;
     t->window_s = 60;
