@@ -294,13 +294,16 @@ static enum MHD_Result serve_webhook(ecs_sim *s, struct MHD_Connection *c, const
 }
 
 static enum MHD_Result serve_sim_endpoint(ecs_sim *s, struct MHD_Connection *c,
-                                          const sim_req *req, const char *method) {
+                                          const sim_req *req, const char *method,
+                                          int too_large) {
   const char *path = req->path;
   const ecs_params *query = &req->query;
   char *doc = NULL;
   unsigned long long since;
   if (strcmp(method, "POST") == 0 && strcmp(path, "/_sim/webhook") == 0)
-    return serve_webhook(s, c, req);
+    return too_large ? send_text(c, 413, "{\"Code\":\"InvalidParameter\",\"Message\":\"The "
+                                         "request body is too large.\"}", "application/json", NULL)
+                     : serve_webhook(s, c, req);
   if (strcmp(method, "GET") == 0 && strcmp(path, "/_sim/webhooks") == 0) doc = sim_webhooks_json(s);
   else if (strcmp(method, "GET") == 0 && strcmp(path, "/_sim/state") == 0) doc = sim_state_json(s);
   else if (strcmp(method, "GET") == 0 && strcmp(path, "/_sim/requests") == 0) {
@@ -341,7 +344,7 @@ static enum MHD_Result serve(ecs_sim *s, struct MHD_Connection *c, conn_req *cr,
   if (sim_handle(s, &in, &x) < 0) {
     ret = MHD_NO;
   } else if (x.kind == SIM_X_SIM_DOC) {
-    ret = serve_sim_endpoint(s, c, &x.req, method);
+    ret = serve_sim_endpoint(s, c, &x.req, method, cr->too_large);
   } else if (x.kind == SIM_X_IMDS) {
     char *body = x.imds_body;
     x.imds_body = NULL; /* send_body takes it */

@@ -211,6 +211,10 @@ describe("ecs.http.request", function()
   it("returns any HTTP status as an answer", function()
     local r = assert(ecs.http.request{ url = hook .. "?status=503", body = "x" })
     assert.are.equal(503, r.status)
+    local n0 = #received()
+    r = assert(ecs.http.request{ url = hook, body = ("x"):rep(1024 * 1024 + 1), timeout = 30 })
+    assert.are.equal(413, r.status) -- over the receiver's limit: refused, not recorded cut short
+    assert.are.equal(n0, #received())
   end)
 
   it("yields inside tasks, so requests overlap", function()
