@@ -649,6 +649,8 @@ static ecs_audit_call audit_call(const lecs_call *c) {
   a.instance_id = c->instance_id;
   a.region = region ? region : c->cfg.region;
   a.endpoint = c->cfg.endpoint;
+  a.product = c->cfg.product; /* NULL (ECS): the lines stay as they were */
+  a.version = c->cfg.version;
   a.access_key_id = c->creds.access_key_id;
   a.params = &c->params;
   a.attempt = c->attempt;

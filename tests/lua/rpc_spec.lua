@@ -140,6 +140,7 @@ describe("a client for another RPC product", function()
     assert.are.equal("QueryAccountBalance", sent[1].action)
     local text = H.read(audit)
     assert.matches('"action":"CancelOrder"', text, 1, true)
+    assert.matches('"product":"bss","version":"2017-12-14"', text, 1, true)
     assert.is_nil(text:find("QueryAccountBalance", 1, true))
   end)
 
