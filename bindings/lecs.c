@@ -1040,6 +1040,24 @@ static int lecs_fetch(lua_State *L) {
   return call_finish(L, c);
 }
 
+/* ecs.http.request's transport settings from a client (see lecs.h). */
+int lecs_transport_defaults(lua_State *L, int idx, ecs_http_req *req) {
+  lecs_client *d = default_client(L);
+  lecs_client *c = idx ? luaL_testudata(L, idx, LECS_CLIENT) : d;
+  ecs_client_config cfg;
+  if (!c) return -2;
+  if (effective_config(&cfg, c, d) < 0) return -1;
+  req->connect_timeout_ms = cfg.connect_timeout_ms;
+  req->timeout_ms = cfg.timeout_ms;
+  req->max_response = cfg.max_response;
+  req->insecure_http = cfg.insecure_http;
+  free(req->ca_file);
+  req->ca_file = cfg.ca_file;
+  cfg.ca_file = NULL;
+  ecs_client_config_free(&cfg);
+  return 0;
+}
+
 /* ecs.http.request's transfer (see lecs.h): a raw call of the engine. */
 int lecs_http_send(lua_State *L, ecs_http_req *req) {
   lecs_ctx *x = get_ctx(L);

@@ -38,5 +38,9 @@ void lecs_push_response(lua_State *L, const struct ecs_http_req *req);
  * left empty): yields inside a task, drives the scheduler elsewhere.
  * Returns what lecs_push_response pushes, or nil, err (lecs.c). */
 int lecs_http_send(lua_State *L, struct ecs_http_req *req);
+/* Copies the transport settings (timeouts, answer cap, ca_file,
+ * insecure_http) of the client at idx (0: the default client), over the
+ * default client, into req. 0; -1 out of memory; -2 not a client (lecs.c). */
+int lecs_transport_defaults(lua_State *L, int idx, struct ecs_http_req *req);
 
 #endif

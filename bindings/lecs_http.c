@@ -1,10 +1,12 @@
 /* lecs_http.c - ecs.http.request{url=, method=, headers=, body=, timeout=,
- * connect_timeout=, ca_file=, insecure_http=, max_response=}: a plain HTTP
+ * connect_timeout=, ca_file=, insecure_http=, max_response=, client=}: a plain HTTP
  * request (webhooks, notifications) over the engine that carries the API
  * calls, so it yields inside a task and drives the loop at top level
  * (lecs.c: lecs_http_send). This file only converts: the transport policy
  * (TLS verified, plain http to loopback only unless insecure_http, the
- * response caps, error codes) is runtime/http.c's, as for API calls.
+ * response caps, error codes) is runtime/http.c's, as for API calls, and
+ * the settings not given come from the client (default: the default
+ * client, so --ca-file and --insecure-http apply as to API calls).
  *
  * Misuse raises "bad argument #1 to 'request' (<option>: ...)" at the
  * caller's line; what the network or server decides is (nil, err). Any
@@ -16,11 +18,9 @@
 #include "http.h"
 #include "lecs.h"
 
-#define HTTP_MAX_RESPONSE_DEFAULT (8.0 * 1024 * 1024)
-
 static const char *const http_opts[] = {"url", "method", "headers", "body", "timeout",
                                         "connect_timeout", "ca_file", "insecure_http",
-                                        "max_response", NULL};
+                                        "max_response", "client", NULL};
 static const char *const http_methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
 
 /* Raises bad argument #1 with "<fmt...>". */
@@ -60,9 +60,11 @@ static const char *opt_str(lua_State *L, const char *k, size_t *len) {
   return s;
 }
 
-/* Optional number option k in [lo, hi] (NaN refused); dflt when absent. */
-static double opt_num(lua_State *L, const char *k, double lo, double hi, double dflt) {
-  double d = dflt;
+/* Optional number option k in [lo, hi] (NaN refused) into *d; returns 1
+ * when present. */
+static int opt_num(lua_State *L, const char *k, double lo, double hi, double *out) {
+  double d = 0;
+  int present = 0;
   lua_getfield(L, 1, k);
   if (!lua_isnil(L, -1)) {
     if (lua_type(L, -1) != LUA_TNUMBER) {
@@ -74,9 +76,11 @@ static double opt_num(lua_State *L, const char *k, double lo, double hi, double 
       lua_pushfstring(L, "%s: must be between %f and %f", k, lo, hi);
       luaL_argerror(L, 1, lua_tostring(L, -1));
     }
+    *out = d;
+    present = 1;
   }
   lua_pop(L, 1);
-  return d;
+  return present;
 }
 
 /* 1 when s is an HTTP header name (RFC 9110 token characters). */
@@ -150,7 +154,7 @@ static int lecs_http_request(lua_State *L) {
   const char *url, *method, *ca, *body;
   size_t blen;
   double timeout, cto, maxr;
-  int insecure = 0;
+  int has_to, has_cto, has_maxr, insecure = -1, client = 0, rc;
   ecs_http_req req;
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
@@ -162,10 +166,12 @@ static int lecs_http_request(lua_State *L) {
   method = check_method(L, body != NULL);
   if (body && strcmp(method, "GET") == 0) bad(L, "body: not allowed with method GET", NULL);
   check_headers(L);
-  timeout = opt_num(L, "timeout", 0.001, 3600, 10);
-  cto = opt_num(L, "connect_timeout", 0.001, 600, 5);
-  maxr = opt_num(L, "max_response", 1024, 1024.0 * 1024 * 1024, HTTP_MAX_RESPONSE_DEFAULT);
+  has_to = opt_num(L, "timeout", 0.001, 3600, &timeout);
+  has_cto = opt_num(L, "connect_timeout", 0.001, 600, &cto);
+  has_maxr = opt_num(L, "max_response", 1024, 1024.0 * 1024 * 1024, &maxr);
   ca = opt_str(L, "ca_file", NULL);
+  lua_getfield(L, 1, "client"); /* stays at index 2 */
+  if (!lua_isnil(L, 2)) client = 2;
   lua_getfield(L, 1, "insecure_http");
   if (!lua_isnil(L, -1)) {
     if (!lua_isboolean(L, -1)) bad(L, "insecure_http: boolean expected, got %s", luaL_typename(L, -1));
@@ -174,11 +180,19 @@ static int lecs_http_request(lua_State *L) {
   lua_pop(L, 1);
   /* nothing below raises before the request is handed over, except OOM */
   ecs_http_req_init(&req);
-  req.timeout_ms = (long)(timeout * 1000);
-  req.connect_timeout_ms = (long)(cto * 1000);
-  req.max_response = (size_t)maxr;
-  req.insecure_http = insecure;
-  if (!(req.method = strdup(method)) || !(req.url = strdup(url)) ||
+  if ((rc = lecs_transport_defaults(L, client, &req)) == -2) {
+    ecs_http_req_free(&req);
+    return bad(L, "client: ecs client expected, got %s", luaL_typename(L, 2));
+  }
+  if (has_to) req.timeout_ms = (long)(timeout * 1000);
+  if (has_cto) req.connect_timeout_ms = (long)(cto * 1000);
+  if (has_maxr) req.max_response = (size_t)maxr;
+  if (insecure >= 0) req.insecure_http = insecure;
+  if (ca) {
+    free(req.ca_file);
+    req.ca_file = NULL;
+  }
+  if (rc < 0 || !(req.method = strdup(method)) || !(req.url = strdup(url)) ||
       (ca && !(req.ca_file = strdup(ca))) || copy_headers(L, &req) < 0 ||
       (body && blen && ecs_buf_add(&req.body, body, blen) < 0)) {
     ecs_http_req_free(&req);

@@ -1,7 +1,7 @@
 /* webhook.c - /_sim/webhook: a receiver for scripts' outgoing HTTP (ecs.http
  * .request) on the simulator's own listener, so tests see exactly what
  * arrived. POST /_sim/webhook records the method, headers and body and
- * answers {"ok":true,"n":N}; ?status=N (100-599) answers with that status
+ * answers {"ok":true,"n":N}; ?status=N (200-599) answers with that status
  * instead of 200 and ?delay_ms=N (0-60000) holds the answer, to play a
  * failing or slow receiver. GET /_sim/webhooks lists what was recorded
  * (the last SIM_HOOK_MAX posts), oldest first.
@@ -95,10 +95,10 @@ int sim_webhook_post(ecs_sim *s, const sim_req *req, char **doc, long *delay_ms)
   long status, n;
   cJSON *o;
   *doc = NULL;
-  if (query_num(&req->query, "status", 100, 599, 200, &status) < 0 ||
+  if (query_num(&req->query, "status", 200, 599, 200, &status) < 0 ||
       query_num(&req->query, "delay_ms", 0, 60000, 0, delay_ms) < 0) {
     *delay_ms = 0;
-    *doc = strdup("{\"Code\":\"InvalidParameter\",\"Message\":\"status must be 100-599 and "
+    *doc = strdup("{\"Code\":\"InvalidParameter\",\"Message\":\"status must be 200-599 and "
                   "delay_ms 0-60000\"}");
     return 400;
   }

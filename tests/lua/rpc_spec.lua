@@ -173,6 +173,15 @@ describe("ecs.balance", function()
     assert.are.equal("CNY", b.currency)
   end)
 
+  it("works under ecsrun --simulate, as a playbook calls it", function()
+    local path = H.write(H.tmpname(".json"), ecs.json.encode(H.fleet({ I("i-cli") }, {
+      accounts = { { access_key_id = "sim-ak", access_key_secret = "sim-secret", balance = 80.5 } } })))
+    local out, code = H.ecsrun_run("--simulate " .. H.shquote(path) ..
+      " -e 'local b = assert(ecs.balance()); print(b.available, b.currency)'")
+    assert.are.equal(0, code, out)
+    assert.matches("80.5\tCNY", out)
+  end)
+
   it("returns nil, err when the service cannot be reached, and raises on a non-client", function()
     local c = ecs.client{ product = "bss", version = BSS, endpoint = "http://127.0.0.1:1",
                           credentials = { access_key_id = "AK", access_key_secret = "SK" } }
@@ -246,7 +255,41 @@ describe("ecs.http.request", function()
     assert.is_nil(tostring(err):find("HOOKSECRET", 1, true))
   end)
 
+  it("takes timeouts and TLS settings from the default client, or the one given", function()
+    ecs.configure{ timeout = 0.3 }
+    local ok, r, err = pcall(ecs.http.request, { url = hook .. "?delay_ms=3000", body = "slow" })
+    ecs.configure{ timeout = 10 }
+    assert.is_true(ok)
+    assert.is_nil(r)
+    assert.are.equal("ETIMEDOUT", err.code)
+    _, err = ecs.http.request{ url = hook .. "?delay_ms=3000", body = "slow", client = sim:client{ timeout = 0.3 } }
+    assert.are.equal("ETIMEDOUT", err.code)
+    -- an explicit option wins over the client's
+    r = assert(ecs.http.request{ url = hook .. "?delay_ms=500", body = "ok", timeout = 5,
+                                 client = sim:client{ timeout = 0.3 } })
+    assert.are.equal(200, r.status)
+  end)
+
+  it("verifies TLS: an untrusted certificate is ETLS, the client's or the request's ca_file trusts it", function()
+    local certs = H.tls_certs()
+    local tls = H.sim_process_tls(H.fleet({ I("i-tls") }), certs.server, certs.ca)
+    local url = tls:url() .. "/_sim/webhook"
+    local r, err = ecs.http.request{ url = url, body = "x" }
+    assert.is_nil(r)
+    assert.are.equal("ETLS", err.code)
+    assert.is_false(err.retryable)
+    r = assert(ecs.http.request{ url = url, body = "x", ca_file = certs.ca })
+    assert.are.equal(200, r.status)
+    r = assert(ecs.http.request{ url = url, body = "y", client = ecs.client{ ca_file = certs.ca } })
+    assert.are.equal(200, r.status)
+    local got = ecs.json.decode(assert(ecs.http.request{ url = tls:url() .. "/_sim/webhooks", ca_file = certs.ca }).body)
+    assert.are.equal(2, #got)
+    tls:stop()
+  end)
+
   it("raises on bad arguments, naming them, at the caller's line", function()
+    raises_here(function() mark(); ecs.http.request{ url = hook, client = "c" } end,
+      "bad argument #1 to 'request' (client: ecs client expected, got string)")
     raises_here(function() mark(); ecs.http.request{} end,
       "bad argument #1 to 'request' (url: string expected, got no value)")
     raises_here(function() mark(); ecs.http.request("http://x") end,
