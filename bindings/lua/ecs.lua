@@ -448,8 +448,10 @@ end
 local bss_default
 
 local function amount(v)
-  if type(v) ~= "string" or not v:match("^%-?%d+%.?%d*$") then return nil end
-  return tonumber(v)
+  if type(v) ~= "string" or #v > 40 or not v:match("^%-?%d+%.?%d*$") then return nil end
+  local n = tonumber(v)
+  if not n or n ~= n or n == huge or n == -huge then return nil end
+  return n
 end
 
 -- ecs.balance([bss_client]) -> { available=, available_cash=, credit=, currency=,

@@ -188,6 +188,18 @@ describe("ecs.balance", function()
     local b, err = ecs.balance(c)
     assert.is_nil(b)
     assert.are.equal("ECONNECT", err.code)
+    -- a broken answer is EJSON, not a made-up balance
+    local broken = ecs.sim.start(H.fleet({ I("i-b") }, {
+      faults = { { action = "QueryAccountBalance", transport = "malformed", times = 1 },
+                 { action = "QueryAccountBalance", error = "NotAuthorized", status = 400, times = 1 } } }))
+    b, err = ecs.balance(broken:client{ product = "bss", version = BSS })
+    assert.is_nil(b)
+    assert.are.equal("EJSON", err.code)
+    b, err = ecs.balance(broken:client{ product = "bss", version = BSS })
+    assert.is_nil(b)
+    assert.are.equal("NotAuthorized", err.code)
+    assert.are.equal(1000, assert(ecs.balance(broken:client{ product = "bss", version = BSS })).available)
+    broken:stop()
     raises_here(function() mark(); ecs.balance("bss") end,
       "bad argument #1 to 'balance' (client expected, got string)")
   end)
@@ -253,6 +265,14 @@ describe("ecs.http.request", function()
                                headers = { Authorization = "Bearer HOOKSECRET" } }
     assert.are.equal("ECONFIG", err.code)
     assert.is_nil(tostring(err):find("HOOKSECRET", 1, true))
+    -- a URL that would smuggle a header or a second request never leaves
+    local n0 = #received()
+    for _, u in ipairs({ hook .. "\r\nX-Evil: 1", hook .. " HTTP/1.1\r\n\r\nPOST /_sim/webhook", "http://[::1/" }) do
+      _, err = ecs.http.request{ url = u, body = "x" }
+      assert.are.equal("ECONFIG", err.code)
+      assert.matches("malformed request URL", err.message, 1, true)
+    end
+    assert.are.equal(n0, #received())
   end)
 
   it("takes timeouts and TLS settings from the default client, or the one given", function()
