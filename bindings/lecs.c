@@ -817,17 +817,17 @@ static int call_finish(lua_State *L, lecs_call *c) {
     if (c->req.failed) {
       ecs_error_move(&err, &c->req.err);
       rc = -1;
-    } else {
-      int n = c->raw == 2 ? 1 : 2;
+    } else if (c->raw == 2) {
+      lecs_push_response(L, &c->req); /* may raise: c is still on the list */
       call_unlink(c);
-      if (c->raw == 2) {
-        lecs_push_response(L, &c->req);
-      } else {
-        lua_pushlstring(L, ecs_buf_cstr(&c->req.resp_body), c->req.resp_body.len);
-        lua_pushinteger(L, c->req.status);
-      }
       call_free(c);
-      return n;
+      return 1;
+    } else {
+      call_unlink(c);
+      lua_pushlstring(L, ecs_buf_cstr(&c->req.resp_body), c->req.resp_body.len);
+      lua_pushinteger(L, c->req.status);
+      call_free(c);
+      return 2;
     }
   } else {
     rc = ecs_client_finish(&c->req, &body, &err);

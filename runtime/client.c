@@ -334,9 +334,17 @@ int ecs_client_prepare(const ecs_client_config *cfg, const ecs_creds *creds,
   if (params && ecs_params_copy(&p, params) < 0) goto oom;
   rid = (region && *region) ? region : ecs_params_get(&p, "RegionId");
   if (!rid || !*rid) rid = (cfg->region && *cfg->region) ? cfg->region : NULL;
+  if (cfg->product && !ecs_product_valid(cfg->product)) {
+    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "invalid product code");
+    goto out;
+  }
   if (!(version = cfg->version ? cfg->version : ecs_product_default_version(cfg->product))) {
     ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "product '%.32s' needs an API version",
                   cfg->product);
+    goto out;
+  }
+  if (!ecs_product_version_valid(version)) { /* it becomes a header: no CR/LF */
+    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "invalid API version (expected YYYY-MM-DD)");
     goto out;
   }
   if (rid && ecs_product_is_ecs(cfg->product) && !ecs_params_get(&p, "RegionId") &&

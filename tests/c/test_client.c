@@ -356,6 +356,18 @@ static void other_products_carry_their_version_and_endpoint(void) {
   CHECK_STR(f.err.code, "ECONFIG");
   CHECK_STR(f.err.message, "no known endpoint for product 'vpc': set ecs.client{endpoint=...}");
   fx_free(&f);
+  fx_init(&f, "http://127.0.0.1:9", NULL); /* a version that would inject a header */
+  f.cfg.product = strdup("bss");
+  f.cfg.version = strdup("2017-12-14\r\nX-Evil: 1");
+  CHECK_INT(prepare(&f, NULL), -1);
+  CHECK_STR(f.err.code, "ECONFIG");
+  fx_free(&f);
+  fx_init(&f, "http://127.0.0.1:9", NULL);
+  f.cfg.product = strdup("../x");
+  f.cfg.version = strdup("2017-12-14");
+  CHECK_INT(prepare(&f, NULL), -1);
+  CHECK_STR(f.err.code, "ECONFIG");
+  fx_free(&f);
   fx_init(&f, "http://127.0.0.1:9", NULL); /* with an endpoint any product works */
   f.cfg.product = strdup("vpc");
   f.cfg.version = strdup("2016-04-28");
