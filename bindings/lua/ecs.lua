@@ -728,7 +728,7 @@ local function owner_opts(arg, fn)
         elseif type(v) ~= "string" or not v:match("^%d+$") or #v > 20 then
           argerror(1, fn, k .. ": non-negative integer expected", 3)
         end
-      elseif type(v) ~= "string" or v == "" or v:find("%z") then
+      elseif type(v) ~= "string" or v == "" or v:find("\0", 1, true) then
         argerror(1, fn, k .. ": non-empty string expected", 3)
       end
       o = o or {}

@@ -368,6 +368,10 @@ describe("ecs.reactivate with owner parameters", function()
       "bad argument #1 to 'reactivate' (OwnerId: non-negative integer expected)")
     raises_here(function() mark(); ecs.reactivate{ instance_id = "i-x", OwnerAccount = "" } end,
       "bad argument #1 to 'reactivate' (OwnerAccount: non-empty string expected)")
+    raises_here(function() mark(); ecs.reactivate{ instance_id = "i-x", ResourceOwnerAccount = "a\0b" } end,
+      "bad argument #1 to 'reactivate' (ResourceOwnerAccount: non-empty string expected)")
+    raises_here(function() mark(); ecs.reactivate{ instance_id = "i-x", OwnerId = ("9"):rep(21) } end,
+      "bad argument #1 to 'reactivate' (OwnerId: non-negative integer expected)")
   end)
 end)
 
