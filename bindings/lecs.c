@@ -29,6 +29,7 @@
 #include "encode.h"
 #include "http.h"
 #include "lecs.h"
+#include "product.h"
 #include "redact.h"
 #include "sign.h"
 #include "utf8.h"
@@ -60,7 +61,8 @@ typedef struct lecs_call {
   struct lecs_call *done_next;   /* ctx->done list */
   int state;
   int dry_run;
-  int raw; /* a plain GET (core.fetch): no signing, body returned as is */
+  int raw; /* 1: a plain GET (core.fetch): no signing, body returned as is;
+             2: ecs.http.request: {status=, headers=, body=} returned */
   int attempt; /* attempt number the caller gave (for the audit), 0 if none */
   long long retry_delay_ms; /* the wait before this attempt, -1 if not given */
   unsigned long audit_seq; /* its number in the audit file; 0: not recorded */
@@ -81,7 +83,7 @@ struct lecs_callref {
   lecs_call *c; /* NULL once the call has been finished or discarded */
 };
 
-/* A client-side rate limit for one (access key, region, action): the send
+/* A client-side rate limit for one (product, access key, region, action): the send
  * times of the last `cap` requests (a ring), so that no one-second window
  * ever holds more than qps requests. */
 typedef struct lecs_limiter {
@@ -109,7 +111,7 @@ enum {
   OPT_REGION = 1 << 0, OPT_ENDPOINT = 1 << 1, OPT_SIGNATURE = 1 << 2,
   OPT_CONNECT = 1 << 3, OPT_TIMEOUT = 1 << 4, OPT_QPS = 1 << 5, OPT_UA = 1 << 6,
   OPT_CA = 1 << 7, OPT_INSECURE = 1 << 8, OPT_NETWORK = 1 << 9, OPT_PROFILE = 1 << 10,
-  OPT_MAXRESP = 1 << 11
+  OPT_MAXRESP = 1 << 11, OPT_PRODUCT = 1 << 12, OPT_VERSION = 1 << 13
 };
 
 typedef struct lecs_client {
@@ -350,7 +352,7 @@ static int lecs_make_error(lua_State *L) {
 
 static const char *const client_opts[] = {
     "region", "endpoint", "signature", "connect_timeout", "timeout", "qps", "user_agent",
-    "ca_file", "insecure_http", "network", "profile", "max_response", "credentials", NULL};
+    "ca_file", "insecure_http", "network", "profile", "max_response", "credentials", "product", "version", NULL};
 
 static int client_gc(lua_State *L) {
   lecs_client *c = luaL_checkudata(L, 1, LECS_CLIENT);
@@ -420,6 +422,30 @@ static void apply_dry_run(lua_State *L, int idx, lecs_client *c, const char *fn)
   lua_pop(L, 1);
 }
 
+/* product= and version= (ecs.client only: the default client stays ECS).
+ * Raises on a bad code or version, or a non-ECS product without version. */
+static void product_apply(lua_State *L, int idx, lecs_client *c, const char *fn) {
+  lua_getfield(L, idx, "product");
+  lua_getfield(L, idx, "version");
+  if (c->is_default && (!lua_isnil(L, -1) || !lua_isnil(L, -2)))
+    lecs_argerror(L, 1, fn, "product and version are options of ecs.client, not of configure");
+  /* a NUL byte would cut the C copy short into something valid */
+  if (lua_type(L, -2) == LUA_TSTRING && strlen(lua_tostring(L, -2)) != lua_rawlen(L, -2))
+    lecs_argerror(L, 1, fn, "product: a short product code expected (e.g. \"bss\")");
+  if (lua_type(L, -1) == LUA_TSTRING && strlen(lua_tostring(L, -1)) != lua_rawlen(L, -1))
+    lecs_argerror(L, 1, fn, "version: \"YYYY-MM-DD\" expected");
+  lua_pop(L, 2);
+  opt_string(L, idx, "product", &c->cfg.product, &c->set, OPT_PRODUCT, fn);
+  opt_string(L, idx, "version", &c->cfg.version, &c->set, OPT_VERSION, fn);
+  if ((c->set & OPT_PRODUCT) && !ecs_product_valid(c->cfg.product))
+    lecs_argerror(L, 1, fn, "product: a short product code expected (e.g. \"bss\")");
+  if ((c->set & OPT_VERSION) && !ecs_product_version_valid(c->cfg.version))
+    lecs_argerror(L, 1, fn, "version: \"YYYY-MM-DD\" expected");
+  if (!(c->set & OPT_VERSION) && !ecs_product_default_version(c->cfg.product)) {
+    lecs_argerror(L, 1, fn, "version: required for product '%s'", c->cfg.product);
+  }
+}
+
 /* Applies the options table at idx to client c (used by ecs.client and
  * ecs.configure). Raises on misuse, naming the option. */
 static void client_apply(lua_State *L, int idx, lecs_client *c, const char *fn) {
@@ -442,6 +468,7 @@ static void client_apply(lua_State *L, int idx, lecs_client *c, const char *fn) 
   opt_string(L, idx, "ca_file", &c->cfg.ca_file, &c->set, OPT_CA, fn);
   opt_string(L, idx, "network", &c->cfg.network, &c->set, OPT_NETWORK, fn);
   opt_string(L, idx, "profile", &c->profile, &c->set, OPT_PROFILE, fn);
+  product_apply(L, idx, c, fn);
   if (c->set & OPT_ENDPOINT) {
     const char *e = c->cfg.endpoint;
     if (strncmp(e, "https://", 8) != 0 && strncmp(e, "http://", 7) != 0)
@@ -624,6 +651,9 @@ static int lecs_client_info(lua_State *L) {
   lua_pushnumber(L, (c->set & OPT_QPS) ? c->qps : d->qps);
   lua_setfield(L, -2, "qps");
   set_str(L, "profile", client_profile(c, d));
+  set_str(L, "product", c->cfg.product ? c->cfg.product : "ecs");
+  set_str(L, "version", c->cfg.version ? c->cfg.version
+                                       : ecs_product_default_version(c->cfg.product));
   if (cr) {
     set_str(L, "access_key_id", cr->access_key_id);
     set_str(L, "provider", cr->provider ? cr->provider
@@ -657,6 +687,8 @@ static int effective_config(ecs_client_config *dst, const lecs_client *c, const 
   PICK(OPT_CA, ca_file);
   PICK(OPT_INSECURE, insecure_http);
 #undef PICK
+  tmp.product = cc->product; /* never inherited: the default client is ECS */
+  tmp.version = cc->version;
   return ecs_client_config_copy(dst, &tmp);
 }
 
@@ -728,6 +760,8 @@ static ecs_audit_call audit_call(const lecs_call *c) {
   a.instance_id = c->instance_id;
   a.region = region ? region : c->cfg.region;
   a.endpoint = c->cfg.endpoint;
+  a.product = c->cfg.product; /* NULL (ECS): the lines stay as they were */
+  a.version = c->cfg.version;
   a.access_key_id = c->creds.access_key_id;
   a.params = &c->params;
   a.attempt = c->attempt;
@@ -895,6 +929,11 @@ static int call_finish(lua_State *L, lecs_call *c) {
     if (c->req.failed) {
       ecs_error_move(&err, &c->req.err);
       rc = -1;
+    } else if (c->raw == 2) {
+      lecs_push_response(L, &c->req); /* may raise: c is still on the list */
+      call_unlink(c);
+      call_free(c);
+      return 1;
     } else {
       call_unlink(c);
       lua_pushlstring(L, ecs_buf_cstr(&c->req.resp_body), c->req.resp_body.len);
@@ -1046,7 +1085,8 @@ static int lecs_call_api(lua_State *L) {
     int oom;
     const char *r = c->region ? c->region : ecs_params_get(&c->params, "RegionId");
     if (!r) r = c->cfg.region ? c->cfg.region : "";
-    snprintf(key, sizeof key, "%s\n%s\n%s", c->creds.access_key_id, r, action);
+    snprintf(key, sizeof key, "%s\n%s\n%s\n%s", c->cfg.product ? c->cfg.product : "ecs",
+             c->creds.access_key_id, r, action);
     wait = limiter_reserve(x, key, qps, mono_now(), &oom);
     if (oom) {
       call_discard(c);
@@ -1120,6 +1160,40 @@ static int lecs_fetch(lua_State *L) {
     return luaL_error(L, "out of memory");
   c->req.timeout_ms = (long)(t * 1000);
   c->req.max_response = 256u * 1024 * 1024;
+  call_submit(c);
+  while (c->state != CALL_DONE) drive_step(L, 1.0);
+  return call_finish(L, c);
+}
+
+/* ecs.http.request's transport settings from a client (see lecs.h). */
+int lecs_transport_defaults(lua_State *L, int idx, ecs_http_req *req) {
+  lecs_client *d = default_client(L);
+  lecs_client *c = idx ? luaL_testudata(L, idx, LECS_CLIENT) : d;
+  ecs_client_config cfg;
+  if (!c) return -2;
+  if (effective_config(&cfg, c, d) < 0) return -1;
+  req->connect_timeout_ms = cfg.connect_timeout_ms;
+  req->timeout_ms = cfg.timeout_ms;
+  req->max_response = cfg.max_response;
+  req->insecure_http = cfg.insecure_http;
+  free(req->ca_file);
+  req->ca_file = cfg.ca_file;
+  cfg.ca_file = NULL;
+  ecs_client_config_free(&cfg);
+  return 0;
+}
+
+/* ecs.http.request's transfer (see lecs.h): a raw call of the engine. */
+int lecs_http_send(lua_State *L, ecs_http_req *req) {
+  lecs_ctx *x = get_ctx(L);
+  lecs_call *c = call_new(L, x); /* may raise: req is still the caller's */
+  c->raw = 2;
+  ecs_http_req_free(&c->req);
+  c->req = *req;
+  ecs_http_req_init(req);
+  if (!(c->action = strdup(c->req.method ? c->req.method : "GET")))
+    return luaL_error(L, "out of memory");
+  if (in_task(L)) return call_k_submit(L, LUA_OK, (lua_KContext)c);
   call_submit(c);
   while (c->state != CALL_DONE) drive_step(L, 1.0);
   return call_finish(L, c);
@@ -1324,6 +1398,8 @@ int luaopen_ecs(lua_State *L) {
   lua_setfield(L, -2, "json");
   lecs_open_sign(L);
   lua_setfield(L, -2, "sign");
+  lecs_open_http(L);
+  lua_setfield(L, -2, "http");
   lua_call(L, 1, 2); /* ecs.lua(core) -> module table, ecs.sim's setup */
   lua_setfield(L, LUA_REGISTRYINDEX, LECS_SIM_SETUP);
   return 1;

@@ -48,4 +48,18 @@ void lecs_open_sign(lua_State *L);
 void lecs_open_sim(lua_State *L);
 int luaopen_ecs_sim(lua_State *L);
 
+/* Plain HTTP requests: ecs.http (lecs_http.c). Pushes the table. */
+struct ecs_http_req;
+void lecs_open_http(lua_State *L);
+/* Pushes {status=, headers=, body=} for a completed request (lecs_http.c). */
+void lecs_push_response(lua_State *L, const struct ecs_http_req *req);
+/* Sends req through the module's engine, taking over its contents (req is
+ * left empty): yields inside a task, drives the scheduler elsewhere.
+ * Returns what lecs_push_response pushes, or nil, err (lecs.c). */
+int lecs_http_send(lua_State *L, struct ecs_http_req *req);
+/* Copies the transport settings (timeouts, answer cap, ca_file,
+ * insecure_http) of the client at idx (0: the default client), over the
+ * default client, into req. 0; -1 out of memory; -2 not a client (lecs.c). */
+int lecs_transport_defaults(lua_State *L, int idx, struct ecs_http_req *req);
+
 #endif

@@ -139,7 +139,8 @@ unsigned long ecs_audit_intent(ecs_audit *a, const ecs_audit_call *c, ecs_error 
   unsigned long seq = a->seq + 1;
   cJSON *rec = record(a, "intent", seq, c);
   int rc = -1;
-  if (rec && add_str(rec, "region", c->region) == 0 && add_str(rec, "endpoint", c->endpoint) == 0 &&
+  if (rec && add_str(rec, "product", c->product) == 0 && add_str(rec, "version", c->version) == 0 &&
+      add_str(rec, "region", c->region) == 0 && add_str(rec, "endpoint", c->endpoint) == 0 &&
       add_str(rec, "access_key_id", c->access_key_id) == 0 &&
       (c->attempt <= 0 || cJSON_AddNumberToObject(rec, "attempt", c->attempt)) &&
       (!c->dry_run || cJSON_AddBoolToObject(rec, "dry_run", 1)) && add_params(rec, c->params) == 0)

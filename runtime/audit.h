@@ -25,6 +25,7 @@ typedef struct ecs_audit ecs_audit;
  * or 0 (left out). */
 typedef struct ecs_audit_call {
   const char *action, *instance_id, *region, *endpoint, *access_key_id;
+  const char *product, *version; /* intent only; NULL for ECS: not written */
   const ecs_params *params; /* intent only */
   int attempt;              /* 0: none */
   int dry_run;

@@ -21,6 +21,7 @@
 #include "encode.h"
 #include "endpoint.h"
 #include "json.h"
+#include "product.h"
 #include "sign.h"
 #include "version.h"
 
@@ -44,6 +45,8 @@ void ecs_client_config_free(ecs_client_config *c) {
   free(c->network);
   free(c->user_agent);
   free(c->ca_file);
+  free(c->product);
+  free(c->version);
   ecs_client_config_init(c);
 }
 
@@ -59,7 +62,8 @@ int ecs_client_config_copy(ecs_client_config *dst, const ecs_client_config *src)
   if (dup_opt(&dst->region, src->region) < 0 || dup_opt(&dst->endpoint, src->endpoint) < 0 ||
       dup_opt(&dst->network, src->network) < 0 ||
       dup_opt(&dst->user_agent, src->user_agent) < 0 ||
-      dup_opt(&dst->ca_file, src->ca_file) < 0) {
+      dup_opt(&dst->ca_file, src->ca_file) < 0 || dup_opt(&dst->product, src->product) < 0 ||
+      dup_opt(&dst->version, src->version) < 0) {
     ecs_client_config_free(dst);
     return -1;
   }
@@ -178,8 +182,8 @@ static int retry_headers(ecs_params *h, const ecs_retry_info *retry) {
 /* Fills req for signature V3: POST <base>/?<canonical query>, empty body,
  * the SDK's headers and Authorization. Returns 0 or -1 (out of memory or
  * signer failure). */
-static int prepare_v3(const ecs_creds *creds, const char *action, const ecs_params *p,
-                      const char *base, const char *host, const char *ua,
+static int prepare_v3(const ecs_creds *creds, const char *action, const char *version,
+                      const ecs_params *p, const char *base, const char *host, const char *ua,
                       const char *date, const char *nonce, const ecs_retry_info *retry,
                       ecs_http_req *req) {
   ecs_buf url;
@@ -190,7 +194,7 @@ static int prepare_v3(const ecs_creds *creds, const char *action, const ecs_para
   ecs_buf_init(&url);
   memset(&so, 0, sizeof so);
   if (ecs_params_add(h, "host", host) < 0 ||
-      ecs_params_add(h, "x-acs-version", ECS_API_VERSION) < 0 ||
+      ecs_params_add(h, "x-acs-version", version) < 0 ||
       ecs_params_add(h, "x-acs-action", action) < 0 ||
       ecs_params_add(h, "user-agent", ua) < 0 ||
       ecs_params_add(h, "x-acs-date", date) < 0 ||
@@ -224,8 +228,8 @@ out:
 
 /* Fills req for signature V1: every parameter (common ones included) in the
  * query of a POST with an empty body, Signature last. Returns 0 or -1. */
-static int prepare_v1(const ecs_creds *creds, const char *action, const ecs_params *op,
-                      const char *base, const char *ua, const char *date,
+static int prepare_v1(const ecs_creds *creds, const char *action, const char *version,
+                      const ecs_params *op, const char *base, const char *ua, const char *date,
                       const char *nonce, const ecs_retry_info *retry, ecs_http_req *req) {
   ecs_params p;
   ecs_buf url;
@@ -238,7 +242,7 @@ static int prepare_v1(const ecs_creds *creds, const char *action, const ecs_para
   if (ecs_params_copy(&p, op) < 0) return -1;
   ecs_params_del(&p, "Signature");
   if (ecs_params_set(&p, "Action", action) < 0 || ecs_params_set(&p, "Format", "json") < 0 ||
-      ecs_params_set(&p, "Version", ECS_API_VERSION) < 0 ||
+      ecs_params_set(&p, "Version", version) < 0 ||
       ecs_params_set(&p, "Timestamp", date) < 0 ||
       ecs_params_set(&p, "SignatureNonce", nonce) < 0 ||
       ecs_params_set(&p, "SignatureMethod", "HMAC-SHA1") < 0 ||
@@ -254,7 +258,7 @@ static int prepare_v1(const ecs_creds *creds, const char *action, const ecs_para
   if (ecs_buf_adds(&url, base) < 0 || ecs_buf_adds(&url, "/?") < 0 ||
       ecs_buf_add(&url, so.final_query.data, so.final_query.len) < 0)
     goto out;
-  if (ecs_params_add(h, "x-acs-version", ECS_API_VERSION) < 0 ||
+  if (ecs_params_add(h, "x-acs-version", version) < 0 ||
       ecs_params_add(h, "x-acs-action", action) < 0 ||
       ecs_params_add(h, "user-agent", ua) < 0 ||
       ecs_params_add(h, "accept", "application/json") < 0 ||
@@ -285,6 +289,41 @@ static void req_clear(ecs_http_req *req) {
   ecs_http_req_reset_output(req);
 }
 
+/* The base URL and host header for cfg's product in region rid (NULL:
+ * none): the configured endpoint, else the product's resolved host over
+ * https. 0; -1 with err set (ECONFIG); -2 out of memory. */
+static int endpoint_base(const ecs_client_config *cfg, const char *rid, ecs_buf *base,
+                         ecs_buf *host, ecs_error *err) {
+  char hostname[256];
+  int r;
+  if (cfg->endpoint && *cfg->endpoint) {
+    if (parse_endpoint(cfg->endpoint, base, host) == 0) return 0;
+    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "bad endpoint: expected http(s)://host[:port]");
+    return -1;
+  }
+  if (!rid && ecs_product_is_ecs(cfg->product)) {
+    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG",
+                  "no region: set ecs.client{region=...}, --region or "
+                  "ALIBABA_CLOUD_REGION_ID");
+    return -1;
+  }
+  r = ecs_product_endpoint(cfg->product, rid, cfg->network, hostname, sizeof hostname);
+  if (r == -2) {
+    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG",
+                  "no known endpoint for product '%.32s': set ecs.client{endpoint=...}",
+                  cfg->product);
+    return -1;
+  }
+  if (r < 0) {
+    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "invalid region id '%.64s'", rid ? rid : "");
+    return -1;
+  }
+  if (ecs_buf_adds(host, hostname) < 0 || ecs_buf_adds(base, "https://") < 0 ||
+      ecs_buf_adds(base, hostname) < 0)
+    return -2;
+  return 0;
+}
+
 /* Builds the signed request (see client.h). The steps: credentials check,
  * region and endpoint, then the V3 or V1 layout. On failure req may hold
  * partial output; the caller frees it as usual. */
@@ -300,9 +339,9 @@ int ecs_client_prepare_retry(const ecs_client_config *cfg, const ecs_creds *cred
                              ecs_http_req *req, ecs_error *err) {
   ecs_params p;
   ecs_buf base, host, ua;
-  char date[21], nonce[65], hostname[256];
-  const char *rid;
-  int rc = -1;
+  char date[21], nonce[65];
+  const char *rid, *version;
+  int rc = -1, erc;
   if (!creds || !creds->access_key_id || !*creds->access_key_id ||
       !creds->access_key_secret || !*creds->access_key_secret)
     return ecs_error_set(err, ECS_KIND_CREDENTIALS, "ECREDS",
@@ -317,26 +356,24 @@ int ecs_client_prepare_retry(const ecs_client_config *cfg, const ecs_creds *cred
   if (params && ecs_params_copy(&p, params) < 0) goto oom;
   rid = (region && *region) ? region : ecs_params_get(&p, "RegionId");
   if (!rid || !*rid) rid = (cfg->region && *cfg->region) ? cfg->region : NULL;
-  if (rid && !ecs_params_get(&p, "RegionId") && ecs_params_add(&p, "RegionId", rid) < 0)
-    goto oom;
-  if (cfg->endpoint && *cfg->endpoint) {
-    if (parse_endpoint(cfg->endpoint, &base, &host) < 0) {
-      ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG",
-                    "bad endpoint: expected http(s)://host[:port]");
-      goto out;
-    }
-  } else if (!rid) {
-    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG",
-                  "no region: set ecs.client{region=...}, --region or "
-                  "ALIBABA_CLOUD_REGION_ID");
+  if (cfg->product && !ecs_product_valid(cfg->product)) {
+    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "invalid product code");
     goto out;
-  } else if (ecs_endpoint_resolve(rid, cfg->network, hostname, sizeof hostname) < 0) {
-    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "invalid region id '%.64s'", rid);
-    goto out;
-  } else if (ecs_buf_adds(&host, hostname) < 0 || ecs_buf_adds(&base, "https://") < 0 ||
-             ecs_buf_adds(&base, hostname) < 0) {
-    goto oom;
   }
+  if (!(version = cfg->version ? cfg->version : ecs_product_default_version(cfg->product))) {
+    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "product '%.32s' needs an API version",
+                  cfg->product);
+    goto out;
+  }
+  if (!ecs_product_version_valid(version)) { /* it becomes a header: no CR/LF */
+    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "invalid API version (expected YYYY-MM-DD)");
+    goto out;
+  }
+  if (rid && ecs_product_is_ecs(cfg->product) && !ecs_params_get(&p, "RegionId") &&
+      ecs_params_add(&p, "RegionId", rid) < 0)
+    goto oom;
+  if ((erc = endpoint_base(cfg, rid, &base, &host, err)) == -2) goto oom;
+  if (erc < 0) goto out;
   ecs_timestamp(date);
   if (ecs_random_hex(nonce, 32) < 0) {
     ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "no randomness for the nonce");
@@ -347,9 +384,9 @@ int ecs_client_prepare_retry(const ecs_client_config *cfg, const ecs_creds *cred
   free(req->method);
   if (!(req->method = strdup("POST"))) goto oom;
   if ((cfg->signature == 1
-           ? prepare_v1(creds, action, &p, ecs_buf_cstr(&base), ecs_buf_cstr(&ua), date,
+           ? prepare_v1(creds, action, version, &p, ecs_buf_cstr(&base), ecs_buf_cstr(&ua), date,
                         nonce, retry, req)
-           : prepare_v3(creds, action, &p, ecs_buf_cstr(&base), ecs_buf_cstr(&host),
+           : prepare_v3(creds, action, version, &p, ecs_buf_cstr(&base), ecs_buf_cstr(&host),
                         ecs_buf_cstr(&ua), date, nonce, retry, req)) < 0)
     goto oom;
   rc = 0;

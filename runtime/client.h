@@ -25,6 +25,9 @@ typedef struct ecs_client_config {
   char *user_agent;        /* appended to the default user agent */
   char *ca_file;
   int insecure_http;
+  char *product;           /* RPC product code (product.h); NULL: "ecs" */
+  char *version;           /* API version; NULL: the product's default
+                              (ECS 2014-05-26; other products need one) */
 } ecs_client_config;
 
 void ecs_client_config_init(ecs_client_config *c);
@@ -34,11 +37,13 @@ int ecs_client_config_copy(ecs_client_config *dst, const ecs_client_config *src)
 /* Builds a signed ECS request for action into req (freshly init'ed, or one
  * used before: its previous inputs and outputs are replaced, done/ud kept,
  * so a retry re-prepares the same struct; it must not be in flight). params are the operation parameters, already flat.
- * region: the call's region, else params' RegionId, else cfg->region; it is
- * added as RegionId when params have none. V3: POST /?<params>, empty body,
+ * region: the call's region, else params' RegionId, else cfg->region; for
+ * ECS it is added as RegionId when params have none (other products only
+ * use it for the endpoint: see product.h). V3: POST /?<params>, empty body,
  * x-acs-* headers, Authorization; V1: POST /?<all params incl. Signature>.
  * A fresh nonce and timestamp every time. Returns 0, or -1 with err set
- * (ECONFIG: no region/bad endpoint; ECREDS: no credentials). */
+ * (ECONFIG: no region/bad endpoint, no version for a non-ECS product, a
+ * product whose endpoint is unknown and not given; ECREDS: no credentials). */
 int ecs_client_prepare(const ecs_client_config *cfg, const ecs_creds *creds,
                        const char *action, const ecs_params *params,
                        const char *region, ecs_http_req *req, ecs_error *err);

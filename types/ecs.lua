@@ -49,6 +49,8 @@ local ecs = {}
 ---@field insecure_http? boolean allow http:// to non-loopback hosts (default false)
 ---@field network? string endpoint network type, as the SDK's `network` (e.g. "vpc")
 ---@field max_response? number largest answer body in bytes (default 8 MiB)
+---@field product? string ecs.client only: a short product code ("bss"); default "ecs"
+---@field version? string ecs.client only: the product's API version ("2017-12-14"); required for products other than ecs
 ---@field dry_run? boolean do not send mutating calls (ecsrun's --dry-run); one-way: once on (ecs.configure) nothing turns it off, and false raises
 
 ---@class ecs.Credentials
@@ -75,6 +77,10 @@ local ecs = {}
 ---@field instance_id string
 ---@field region? string default: the client's
 ---@field retry? ecs.RetryOptions|false false: send once
+---@field OwnerId? integer|string sent with the call and with the lookup after an ambiguous failure
+---@field OwnerAccount? string
+---@field ResourceOwnerId? integer|string
+---@field ResourceOwnerAccount? string
 
 ---@class ecs.ReactivateResult
 ---@field request_id? string
@@ -307,6 +313,47 @@ function ecs.stats() end
 ---throttled answers among them: for a run's metrics.
 ---@return { api_calls: integer, throttled: integer }
 function ecs.counters() end
+
+---@class ecs.Balance
+---@field available number AvailableAmount (may be negative)
+---@field available_cash number AvailableCashAmount
+---@field credit number CreditAmount
+---@field currency string e.g. "CNY"
+---@field request_id? string
+
+---BSS QueryAccountBalance, once, as a pre-check before reactivating: the
+---default BSS client inherits the default client's settings.
+---@param c? ecs.Client a client with product = "bss"
+---@return ecs.Balance|nil balance
+---@return ecs.Error|nil err
+function ecs.balance(c) end
+
+---@class ecs.HttpRequest
+---@field url string https:// (http:// only to loopback unless insecure_http)
+---@field method? "GET"|"POST"|"PUT"|"PATCH"|"DELETE" default GET, or POST with a body
+---@field headers? table<string, string> names must be tokens; values free of CR/LF/NUL
+---@field body? string
+---@field timeout? number whole-call seconds (default: the client's)
+---@field connect_timeout? number seconds
+---@field ca_file? string CA bundle for TLS verification
+---@field insecure_http? boolean allow http:// to non-loopback hosts
+---@field max_response? number largest answer body in bytes
+---@field client? ecs.Client where the settings not given come from (default: the default client)
+
+---@class ecs.HttpResponse
+---@field status integer any HTTP status
+---@field headers table<string, string> lower-case names
+---@field body string
+
+ecs.http = {}
+
+---A plain HTTP request (webhooks, notifications) on the engine that carries
+---the API calls: yields inside a task, TLS verified, answers capped. Not held
+---back by a dry run, not audited, never logged.
+---@param req ecs.HttpRequest
+---@return ecs.HttpResponse|nil response
+---@return ecs.Error|nil err ECONNECT, ETIMEDOUT, ETLS, ETOOBIG, ECONFIG, ...
+function ecs.http.request(req) end
 
 ---Who the default client (or c) acts as; resolves the credentials chain if
 ---needed. Never the secret.

@@ -17,6 +17,7 @@ local M = {
   json = json,
   null = json.null,
   sign = core.sign,
+  http = core.http,
   now = core.now,
   error = core.error,
 }
@@ -472,14 +473,24 @@ local function call(c, action, params, region, attempt, delay)
   return body, err
 end
 
+-- Runs core function f(opts) for API function fn; its option errors are
+-- raised again at fn's caller (level 3), not at this file's line.
+local function at_caller(fn, f, opts)
+  local ok, r = pcall(f, opts)
+  if not ok then
+    error(type(r) == "string" and (r:gsub("^%[ecs%]:%d+: ", "", 1):gsub("to '%?'", "to '" .. fn .. "'", 1)) or r, 3)
+  end
+  return r
+end
+
 function M.configure(opts)
   checktype(opts, "table", 1, "configure")
-  return core.configure(opts)
+  at_caller("configure", core.configure, opts)
 end
 
 function M.client(opts)
   if opts ~= nil and type(opts) ~= "table" then argerror(1, "client", "table expected, got " .. type(opts)) end
-  return core.client(opts)
+  return (at_caller("client", core.client, opts))
 end
 
 local function check_call(action, params)
@@ -514,6 +525,45 @@ function M.credentials(c)
            expiration = info.expiration, region = info.region }
 end
 
+
+------------------------------------------------------------------ balance
+-- BssOpenApi QueryAccountBalance through a BSS client (by default one that
+-- inherits the default client's settings: credentials, endpoint under
+-- --simulate, timeouts). Amounts come as strings ("1000.00", may be
+-- negative); a missing or non-numeric AvailableAmount is EJSON.
+local bss_default
+
+local function amount(v)
+  if type(v) ~= "string" or #v > 40 or not v:match("^%-?%d+%.?%d*$") then return nil end
+  local n = tonumber(v)
+  if not n or n ~= n or n == huge or n == -huge then return nil end
+  return n
+end
+
+-- ecs.balance([bss_client]) -> { available=, available_cash=, credit=, currency=,
+-- request_id= } | nil, err
+function M.balance(c)
+  if c ~= nil and not core.is_client(c) then
+    argerror(1, "balance", "client expected, got " .. type(c))
+  end
+  if c == nil then
+    bss_default = bss_default or core.client({ product = "bss", version = "2017-12-14" })
+    c = bss_default
+  end
+  local body, err = call(c, "QueryAccountBalance")
+  if not body then return nil, err end
+  local d = type(body.Data) == "table" and body.Data or {}
+  local avail = amount(d.AvailableAmount)
+  if not avail or type(d.Currency) ~= "string" or d.Currency == "" then
+    return nil, core.error({ code = "EJSON", kind = "transport", action = "QueryAccountBalance",
+                             request_id = type(body.RequestId) == "string" and body.RequestId or nil,
+                             retryable = false, ambiguous = false,
+                             message = "QueryAccountBalance answer has no Data.AvailableAmount and Data.Currency" })
+  end
+  return { available = avail, available_cash = amount(d.AvailableCashAmount),
+           credit = amount(d.CreditAmount), currency = d.Currency,
+           request_id = type(body.RequestId) == "string" and body.RequestId or nil }
+end
 
 ----------------------------------------------------------------- retrying
 local function default_retry_on(err)
@@ -771,8 +821,10 @@ end
 local wait_opts = set { "timeout", "interval", "region" }
 
 -- Looks one instance up: inst | nil, err (ENOTFOUND when it is not there).
-local function describe_one(c, id, region)
-  local body, err = call(c, "DescribeInstances", { RegionId = region, InstanceIds = json.encode({ id }) })
+local function describe_one(c, id, region, extra)
+  local p = { RegionId = region, InstanceIds = json.encode({ id }) }
+  for k, v in pairs(extra or {}) do p[k] = v end
+  local body, err = call(c, "DescribeInstances", p)
   if not body then return nil, err end
   local list = body.Instances and body.Instances.Instance or {}
   if not list[1] then
@@ -825,7 +877,31 @@ function clientm.wait_for(self, id, status, opts)
 end
 
 ---------------------------------------------------------------- reactivate
-local react_opts = set { "instance_id", "region", "retry" }
+local react_opts = set { "instance_id", "region", "retry",
+                         "OwnerId", "OwnerAccount", "ResourceOwnerId", "ResourceOwnerAccount" }
+local owner_params = { "OwnerId", "OwnerAccount", "ResourceOwnerId", "ResourceOwnerAccount" }
+
+-- The API's owner parameters of a reactivate table (ids: integers >= 0 or
+-- digit strings; accounts: non-empty strings), as wire strings, or nil.
+local function owner_opts(arg, fn)
+  local o
+  for _, k in ipairs(owner_params) do
+    local v = arg[k]
+    if v ~= nil then
+      if k:sub(-2) == "Id" then
+        if math.type(v) == "integer" and v >= 0 then v = ("%d"):format(v)
+        elseif type(v) ~= "string" or not v:match("^%d+$") or #v > 20 then
+          argerror(1, fn, k .. ": non-negative integer expected", 3)
+        end
+      elseif type(v) ~= "string" or v == "" or v:find("\0", 1, true) then
+        argerror(1, fn, k .. ": non-empty string expected", 3)
+      end
+      o = o or {}
+      o[k] = v
+    end
+  end
+  return o
+end
 
 -- The default policy: 4 attempts for 5xx and transport failures; throttling
 -- is retried until 70 s of waiting (past the next minute window) with waits
@@ -835,8 +911,8 @@ local react_default = { attempts = 4, base = 0.5, cap = 5, throttle_for = 70 }
 -- After an ambiguous failure (the request may have been processed): looks the
 -- instance up. "done" when it is Starting/Running, "resend" when it is still
 -- reactivatable, else nil (gone, or a lookup failure: do not touch it again).
-local function verify(c, id, region)
-  local inst = describe_one(c, id, region)
+local function verify(c, id, region, owner)
+  local inst = describe_one(c, id, region, owner)
   if inst and (inst.Status == "Starting" or inst.Status == "Running") then return "done" end
   if inst and (M.classify(inst)) then return "resend" end
   return nil
@@ -848,12 +924,13 @@ end
 -- blindly: the instance is looked up first, on the last attempt too, and
 -- Starting/Running counts as done.
 local function reactivate(c, arg, fn)
-  local id, region, ropts
+  local id, region, ropts, owner
   if type(arg) == "string" then
     id = arg
   elseif type(arg) == "table" then
     checkopts(arg, react_opts, 1, fn)
     id, region, ropts = arg.instance_id, arg.region, arg.retry
+    owner = owner_opts(arg, fn)
     if type(id) ~= "string" then argerror(1, fn, "instance_id: string expected, got " .. type(id)) end
     if region ~= nil and type(region) ~= "string" then argerror(1, fn, "region: string expected, got " .. type(region)) end
   else
@@ -876,11 +953,13 @@ local function reactivate(c, arg, fn)
   local verified = false
   while true do
     n = n + 1
-    body, err = call(c, "ReActivateInstances", { InstanceId = id, RegionId = region }, nil, n, delay)
+    local p = { InstanceId = id, RegionId = region }
+    for k, v in pairs(owner or {}) do p[k] = v end
+    body, err = call(c, "ReActivateInstances", p, nil, n, delay)
     if body then break end
     if err.ambiguous then
       -- the request may have been processed: look before re-sending or giving up
-      local v = verify(c, id, region)
+      local v = verify(c, id, region, owner) -- the same owner sees the instance
       if v == "done" then
         verified = true
         break

@@ -529,7 +529,7 @@ static int act_describe_regions(ecs_sim *s, sim_req *req, sim_resp *r, int commi
 
 /* ---- dispatch ---- */
 
-typedef int (*action_fn)(ecs_sim *, sim_req *, sim_resp *, int);
+typedef sim_action_fn action_fn;
 
 static action_fn find_action(const char *name) {
   if (strcmp(name, "ReActivateInstances") == 0) return act_reactivate;
@@ -539,7 +539,7 @@ static action_fn find_action(const char *name) {
   return NULL;
 }
 
-/* Fixed windows per (access key, region, action), aligned to multiples of
+/* Fixed windows per (account, region, action), aligned to multiples of
  * window_s ("throttled in minute T, callable again in minute T+1"). Returns
  * 1 when this request is over the limit (r filled), 0 otherwise, -1 OOM. */
 static int throttle(ecs_sim *s, const sim_req *req, sim_resp *r) {
@@ -552,7 +552,9 @@ static int throttle(ecs_sim *s, const sim_req *req, sim_resp *r) {
   for (i = 0; i < s->f.nthrottle; i++)
     if (strcmp(s->f.throttle[i].action, req->action) == 0) rule = &s->f.throttle[i];
   if (!rule) return 0;
-  klen = (size_t)snprintf(key, sizeof key, "%s\n%s\n%s", s->f.accounts[req->account].access_key_id,
+  /* the account, not the key the caller used: every key of an account
+   * (its "keys", STS keys issued for its roles) shares one bucket */
+  klen = (size_t)snprintf(key, sizeof key, "#%zu\n%s\n%s", req->account,
                           region ? region : "", req->action);
   if (klen >= sizeof key) klen = sizeof key - 1;
   for (i = 0; i < s->nwindows; i++)
@@ -672,11 +674,15 @@ void sim_dispatch(ecs_sim *s, sim_req *req, sim_resp *r) {
     sim_missing(r, "Version");
     return;
   }
-  if (strcmp(req->version, "2014-05-26") != 0) {
+  if (strcmp(req->version, "2014-05-26") == 0) {
+    fn = find_action(req->action);
+  } else if (sim_bss_version(req->version)) {
+    fn = sim_bss_action(req->action); /* bss.c: the product is the version */
+  } else {
     sim_fail(r, 400, "InvalidParameter", "The specified parameter Action or Version is not valid.");
     return;
   }
-  if (!(fn = find_action(req->action))) {
+  if (!fn) {
     sim_fail(r, 404, "InvalidApi.NotFound", "Specified api is not found,please check your url and method.");
     return;
   }
@@ -705,6 +711,30 @@ static long retry_header(const sim_req *req, const char *name) {
     n = n * 10 + (v[i] - '0');
   }
   return n;
+}
+
+/* The names of req's operation parameters (not the common or signature
+ * ones), comma-joined into out (cut at n - 1): what the log shows of the
+ * parameters, never their values. */
+static void param_names(const sim_req *req, char *out, size_t n) {
+  static const char *const common[] = {"Action", "Version", "Format", "Timestamp",
+                                       "SignatureNonce", "SignatureMethod", "SignatureVersion",
+                                       "SignatureType", "AccessKeyId", "Signature",
+                                       "SecurityToken", NULL};
+  size_t i, len = 0;
+  out[0] = '\0';
+  for (i = 0; req && i < req->params.n; i++) {
+    const char *name = req->params.v[i].name;
+    int k, skip = 0;
+    for (k = 0; common[k]; k++)
+      if (strcmp(common[k], name) == 0) skip = 1;
+    if (skip) continue;
+    len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%s", len ? "," : "", name);
+    if (len >= n) {
+      out[n - 1] = '\0';
+      return;
+    }
+  }
 }
 
 void sim_log_request(ecs_sim *s, const sim_req *req, const sim_resp *r) {
@@ -741,6 +771,7 @@ void sim_log_request(ecs_sim *s, const sim_req *req, const sim_resp *r) {
   sim_copy(e->region, sizeof e->region, region);
   sim_copy(e->access_key_id, sizeof e->access_key_id, req ? req->access_key_id : NULL);
   sim_copy(e->code, sizeof e->code, r->code);
+  param_names(req, e->params, sizeof e->params);
   e->status = r->status;
   e->retry_attempts = retry_header(req, "x-acs-retry-attempts");
   e->retry_delay = retry_header(req, "x-acs-retry-delay");
@@ -759,6 +790,7 @@ static cJSON *log_entry_json(const sim_logent *e) {
       put_str(o, "action", e->action) || put_str(o, "instance_id", e->instance_id) ||
       put_str(o, "region", e->region) || put_str(o, "access_key_id", e->access_key_id) ||
       put_str(o, "code", e->code) || put_num(o, "status", e->status) ||
+      put_str(o, "params", e->params) ||
       (e->retry_attempts >= 0 && put_num(o, "retry_attempts", (double)e->retry_attempts)) ||
       (e->retry_delay >= 0 && put_num(o, "retry_delay_ms", (double)e->retry_delay))) {
     cJSON_Delete(o);
@@ -800,6 +832,22 @@ done:
   return out;
 }
 
+/* "keys": the ids (never the secrets) of the account's other keys. */
+static int state_keys(const sim_account *a, cJSON *o) {
+  cJSON *arr;
+  size_t i;
+  if (!a->nkeys) return 0;
+  if (!(arr = cJSON_AddArrayToObject(o, "keys"))) return -1;
+  for (i = 0; i < a->nkeys; i++) {
+    cJSON *id = cJSON_CreateString(a->keys[i].access_key_id);
+    if (!id || !cJSON_AddItemToArray(arr, id)) {
+      cJSON_Delete(id);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 static int state_accounts(const ecs_sim *s, cJSON *root) {
   cJSON *arr = cJSON_AddArrayToObject(root, "accounts");
   size_t i;
@@ -810,7 +858,9 @@ static int state_accounts(const ecs_sim *s, cJSON *root) {
     cJSON *o = cJSON_CreateObject();
     if (!o || !cJSON_AddItemToArray(arr, o) || put_str(o, "access_key_id", a->access_key_id) ||
         put_num(o, "balance", a->balance) || put_num(o, "min_balance", a->min_balance) ||
-        put_bool(o, "sts", a->security_token != NULL))
+        put_bool(o, "sts", a->security_token != NULL) ||
+        put_str(o, "currency", a->currency ? a->currency : "CNY") ||
+        state_keys(a, o) < 0)
       return -1;
     if (a->expiration) {
       sim_format_seconds(a->expiration, t, sizeof t);

@@ -5,6 +5,7 @@
  * every level, so a typo ("LockReason" for "LockReasons") is never silently
  * ignored.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,7 +20,8 @@ const char *const sim_status_names[SIM_NSTATUS] = {"Pending", "Running", "Starti
 const char *const sim_lock_names[SIM_NLOCKS] = {"financial", "security", "Recycling",
                                                 "dedicatedhostfinancial", "refunded"};
 const char *const sim_actions[] = {"ReActivateInstances", "DescribeInstances",
-                                   "DescribeInstanceStatus", "DescribeRegions", NULL};
+                                   "DescribeInstanceStatus", "DescribeRegions",
+                                   "QueryAccountBalance" /* BSS: bss.c */, NULL};
 
 /* ---- indexes ---- */
 
@@ -213,6 +215,13 @@ static int find_name(const char *const *names, int n, const char *s) {
 }
 
 static void free_account(sim_account *a) {
+  size_t i;
+  for (i = 0; i < a->nkeys; i++) {
+    free(a->keys[i].access_key_id);
+    ecs_free_secret(a->keys[i].secret);
+  }
+  free(a->keys);
+  free(a->currency);
   free(a->access_key_id);
   ecs_free_secret(a->secret);
   ecs_free_secret(a->security_token);
@@ -265,16 +274,66 @@ void sim_fleet_free(sim_fleet *f) {
   memset(f, 0, sizeof *f);
 }
 
+/* 1 when id is already a key (first or from "keys") of accounts[0..n]. */
+static int key_taken(const sim_fleet *f, size_t n, const char *id) {
+  size_t i, j;
+  for (i = 0; i < n; i++) {
+    if (f->accounts[i].access_key_id && strcmp(f->accounts[i].access_key_id, id) == 0) return 1;
+    for (j = 0; j < f->accounts[i].nkeys; j++)
+      if (strcmp(f->accounts[i].keys[j].access_key_id, id) == 0) return 1;
+  }
+  return 0;
+}
+
+/* accounts[i].keys: [{access_key_id, access_key_secret}]: more permanent
+ * keys of the same account (same instances, balance and throttle bucket). */
+static int load_keys(sim_fleet *f, sim_account *ac, const cJSON *arr, const char *path,
+                     char *err, size_t errlen) {
+  static const char *const fields[] = {"access_key_id", "access_key_secret", NULL};
+  const cJSON *k;
+  char p[96];
+  if (!arr) return 0;
+  if (!cJSON_IsArray(arr)) return bad(err, errlen, path, "keys must be an array");
+  if (!(ac->keys = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *ac->keys)))
+    return bad(err, errlen, path, "out of memory");
+  cJSON_ArrayForEach(k, arr) {
+    sim_key_pair *kp = &ac->keys[ac->nkeys];
+    snprintf(p, sizeof p, "%s.keys[%zu]", path, ac->nkeys);
+    if (!cJSON_IsObject(k)) return bad(err, errlen, p, "must be an object");
+    if (only_fields(k, fields, p, err, errlen) < 0 ||
+        get_str(k, "access_key_id", p, NULL, 1, &kp->access_key_id, err, errlen) < 0 ||
+        get_str(k, "access_key_secret", p, NULL, 1, &kp->secret, err, errlen) < 0) {
+      free(kp->access_key_id);
+      return -1;
+    }
+    if (!kp->access_key_id || !kp->secret) {
+      free(kp->access_key_id);
+      ecs_free_secret(kp->secret);
+      kp->access_key_id = kp->secret = NULL;
+      return bad(err, errlen, p, "access_key_id and access_key_secret are required");
+    }
+    if (key_taken(f, f->naccounts, kp->access_key_id)) { /* this account's too */
+      bad(err, errlen, p, "duplicate access key %s", kp->access_key_id);
+      free(kp->access_key_id);
+      ecs_free_secret(kp->secret);
+      kp->access_key_id = kp->secret = NULL;
+      return -1;
+    }
+    ac->nkeys++;
+  }
+  return 0;
+}
+
 /* accounts: [...]; with none, the single default account sim-ak/sim-secret. */
 static int load_accounts(sim_fleet *f, const cJSON *arr, char *err, size_t errlen) {
   static const char *const fields[] = {"access_key_id", "access_key_secret", "balance",
                                        "min_balance", "security_token", "expiration",
-                                       "balance_error", NULL};
+                                       "balance_error", "currency", "keys", NULL};
   static const char *const balance_errors[] = {"InsufficientBalance",
                                                "ReopenInstance.InstanceNotEnoughBalance",
                                                "ReopenInstance.ImageNotEnoughBalance"};
   const cJSON *a;
-  size_t n = arr ? (size_t)cJSON_GetArraySize(arr) : 0, i = 0, j;
+  size_t n = arr ? (size_t)cJSON_GetArraySize(arr) : 0, i = 0;
   char p[64];
   if (arr && !cJSON_IsArray(arr)) return bad(err, errlen, "accounts", "must be an array");
   if (!(f->accounts = calloc(n ? n : 1, sizeof *f->accounts)))
@@ -305,7 +364,8 @@ static int load_accounts(sim_fleet *f, const cJSON *arr, char *err, size_t errle
         get_num(a, "balance", p, &ac->balance, err, errlen) < 0 ||
         get_num(a, "min_balance", p, &ac->min_balance, err, errlen) < 0 ||
         get_str(a, "expiration", p, NULL, 1, &exp, err, errlen) < 0 ||
-        get_str(a, "balance_error", p, "InsufficientBalance", 1, &berr, err, errlen) < 0) {
+        get_str(a, "balance_error", p, "InsufficientBalance", 1, &berr, err, errlen) < 0 ||
+        get_str(a, "currency", p, NULL, 1, &ac->currency, err, errlen) < 0) {
       free(exp);
       return -1;
     }
@@ -318,6 +378,13 @@ static int load_accounts(sim_fleet *f, const cJSON *arr, char *err, size_t errle
                  "ReopenInstance.InstanceNotEnoughBalance, ReopenInstance.ImageNotEnoughBalance");
     }
     ac->balance_error = balance_errors[bk];
+    if (ac->currency && !(strlen(ac->currency) == 3 && isupper((unsigned char)ac->currency[0]) &&
+                          isupper((unsigned char)ac->currency[1]) &&
+                          isupper((unsigned char)ac->currency[2]))) {
+      free(exp);
+      strncat(p, ".currency", sizeof p - strlen(p) - 1);
+      return bad(err, errlen, p, "must be a currency code like CNY or USD");
+    }
     if (!ac->access_key_id || !ac->secret) {
       free(exp);
       return bad(err, errlen, p, "%s is required",
@@ -335,11 +402,12 @@ static int load_accounts(sim_fleet *f, const cJSON *arr, char *err, size_t errle
         return bad(err, errlen, p, "only makes sense with security_token");
       }
     }
-    for (j = 0; j + 1 < i; j++)
-      if (strcmp(f->accounts[j].access_key_id, ac->access_key_id) == 0) {
-        strncat(p, ".access_key_id", sizeof p - strlen(p) - 1);
-        return bad(err, errlen, p, "duplicate access key %s", ac->access_key_id);
-      }
+    if (key_taken(f, i - 1, ac->access_key_id)) {
+      strncat(p, ".access_key_id", sizeof p - strlen(p) - 1);
+      return bad(err, errlen, p, "duplicate access key %s", ac->access_key_id);
+    }
+    if (load_keys(f, ac, cJSON_GetObjectItemCaseSensitive(a, "keys"), p, err, errlen) < 0)
+      return -1;
   }
   return 0;
 }
@@ -518,7 +586,7 @@ static int load_throttle(sim_fleet *f, const cJSON *obj, char *err, size_t errle
     if (!sim_action_known(r->string))
       return bad(err, errlen, p,
                  "unknown action (the simulator has ReActivateInstances, DescribeInstances, "
-                 "DescribeInstanceStatus, DescribeRegions)");
+                 "DescribeInstanceStatus, DescribeRegions, QueryAccountBalance)");
     if (!cJSON_IsObject(r)) return bad(err, errlen, p, "must be an object");
     t->limit = -1;
     t->window_s = 60;

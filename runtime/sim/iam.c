@@ -50,7 +50,7 @@ static const char html404[] =
 /* ---------------------------------------------------------------- keys */
 
 int sim_key_find(ecs_sim *s, const char *ak, sim_key *k) {
-  size_t i;
+  size_t i, j;
   memset(k, 0, sizeof *k);
   if (!ak) return -1;
   for (i = 0; i < s->f.naccounts; i++) {
@@ -62,6 +62,12 @@ int sim_key_find(ecs_sim *s, const char *ak, sim_key *k) {
       k->expiration = a->expiration;
       return 0;
     }
+    for (j = 0; j < a->nkeys; j++) /* the account's other permanent keys */
+      if (strcmp(a->keys[j].access_key_id, ak) == 0) {
+        k->account = i;
+        k->secret = a->keys[j].secret;
+        return 0;
+      }
   }
   if (strncmp(ak, "STS.", 4) != 0 || pthread_mutex_lock(&s->mu) != 0) return -1;
   for (i = 0; i < s->nissued; i++) {

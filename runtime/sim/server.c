@@ -298,11 +298,32 @@ static int parse_since(const ecs_params *query, unsigned long long *since) {
   return (*end || errno == ERANGE) ? -1 : 0;
 }
 
-static enum MHD_Result serve_sim_endpoint(ecs_sim *s, struct MHD_Connection *c, const char *path,
-                                          const char *method, const ecs_params *query) {
+/* POST /_sim/webhook (webhook.c): record, wait if asked, answer. */
+static enum MHD_Result serve_webhook(ecs_sim *s, struct MHD_Connection *c, const sim_req *req) {
+  char *doc;
+  long delay_ms;
+  int status = sim_webhook_post(s, req, &doc, &delay_ms);
+  if (delay_ms > 0 && sim_wait(s, delay_ms, connection_fd(c)) != 0) {
+    free(doc);
+    return MHD_NO; /* stopping, or the caller gave up */
+  }
+  if (!doc) return send_text(c, 500, "{\"Code\":\"InternalError\"}", "application/json", NULL);
+  return send_body(c, status, doc, strlen(doc), "application/json", NULL, -1);
+}
+
+static enum MHD_Result serve_sim_endpoint(ecs_sim *s, struct MHD_Connection *c,
+                                          const sim_req *req, const char *method,
+                                          int too_large) {
+  const char *path = req->path;
+  const ecs_params *query = &req->query;
   char *doc = NULL;
   unsigned long long since;
-  if (strcmp(method, "GET") == 0 && strcmp(path, "/_sim/state") == 0) doc = sim_state_json(s);
+  if (strcmp(method, "POST") == 0 && strcmp(path, "/_sim/webhook") == 0)
+    return too_large ? send_text(c, 413, "{\"Code\":\"InvalidParameter\",\"Message\":\"The "
+                                         "request body is too large.\"}", "application/json", NULL)
+                     : serve_webhook(s, c, req);
+  if (strcmp(method, "GET") == 0 && strcmp(path, "/_sim/webhooks") == 0) doc = sim_webhooks_json(s);
+  else if (strcmp(method, "GET") == 0 && strcmp(path, "/_sim/state") == 0) doc = sim_state_json(s);
   else if (strcmp(method, "GET") == 0 && strcmp(path, "/_sim/requests") == 0) {
     if (parse_since(query, &since) < 0)
       return send_text(c, 400,
@@ -341,7 +362,7 @@ static enum MHD_Result serve(ecs_sim *s, struct MHD_Connection *c, conn_req *cr,
   if (sim_handle(s, &in, &x) < 0) {
     ret = MHD_NO;
   } else if (x.kind == SIM_X_SIM_DOC) {
-    ret = serve_sim_endpoint(s, c, x.req.path, method, &x.req.query);
+    ret = serve_sim_endpoint(s, c, &x.req, method, cr->too_large);
   } else if (x.kind == SIM_X_IMDS) {
     char *body = x.imds_body;
     x.imds_body = NULL; /* send_body takes it */
@@ -427,6 +448,7 @@ void sim_destroy(ecs_sim *s) {
   sim_fleet_free(&s->f);
   sim_nonces_free(&s->nonces);
   sim_windows_free(s);
+  sim_webhooks_free(s);
   sim_iam_free(s);
   free(s->log);
   pthread_mutex_destroy(&s->mu);

@@ -45,7 +45,16 @@ typedef struct sim_account {
   long long expiration; /* epoch seconds; 0 = none */
   double balance, min_balance;
   const char *balance_error; /* the code a balance below min_balance answers (static) */
+  char *currency;       /* BSS QueryAccountBalance's Currency; NULL: CNY */
+  struct sim_key_pair *keys; /* more access keys of this account ("keys") */
+  size_t nkeys;
 } sim_account;
+
+/* An extra permanent access key of an account (fleet "keys"). */
+typedef struct sim_key_pair {
+  char *access_key_id;
+  char *secret; /* never printed, logged or serialised */
+} sim_key_pair;
 
 typedef struct sim_instance {
   char *id, *region, *zone, *name, *type, *host_name;
@@ -148,7 +157,7 @@ typedef struct sim_nonces {
 } sim_nonces;
 
 typedef struct sim_window {
-  char *key; /* "ak\nregion\naction" */
+  char *key; /* "#account\nregion\naction" */
   long long start_ms;
   int count;
 } sim_window;
@@ -157,6 +166,7 @@ typedef struct sim_logent {
   unsigned long long seq;
   long long time_ms;
   char action[64], instance_id[80], region[40], access_key_id[80], code[72];
+  char params[160]; /* names of the operation parameters sent, comma-joined */
   int status;
   long retry_attempts, retry_delay; /* x-acs-retry-attempts / -delay; -1 if none or not a number */
 } sim_logent;
@@ -197,6 +207,9 @@ struct ecs_sim {
   size_t nissued, issued_cap;
   sim_mdtoken *mdtokens;
   size_t nmdtokens;
+  struct sim_hook *hooks; /* webhook.c: what /_sim/webhook received */
+  size_t nhooks;
+  unsigned long long nhooks_total;
 
   pthread_mutex_t stop_mu; /* stop flag + condvar for latency/hang waits */
   pthread_cond_t stop_cv;
@@ -287,6 +300,20 @@ void sim_nonces_free(sim_nonces *ns);
 /* actions.c: everything after authentication: action/version, throttling,
  * faults, the action. r->fault tells the server what to deliver. */
 void sim_dispatch(ecs_sim *s, sim_req *req, sim_resp *r);
+
+/* webhook.c: POST /_sim/webhook records req and sets *doc (heap JSON, may
+ * be NULL on OOM) and *delay_ms; returns the HTTP status to answer.
+ * sim_webhooks_json: GET /_sim/webhooks. */
+typedef struct sim_hook sim_hook;
+int sim_webhook_post(ecs_sim *s, const sim_req *req, char **doc, long *delay_ms);
+char *sim_webhooks_json(ecs_sim *s);
+void sim_webhooks_free(ecs_sim *s);
+
+/* An action: fills r for req (commit 0: check only, change nothing). */
+typedef int (*sim_action_fn)(ecs_sim *, sim_req *, sim_resp *, int commit);
+/* bss.c: 1 when version is BssOpenApi's (2017-12-14); its action or NULL. */
+int sim_bss_version(const char *version);
+sim_action_fn sim_bss_action(const char *action);
 /* Appends to the request log (takes s->mu). */
 void sim_log_request(ecs_sim *s, const sim_req *req, const sim_resp *r);
 /* JSON text of /_sim/state and /_sim/requests (heap; NULL when out of memory). */

@@ -32,6 +32,7 @@ foreach(t
     region_comes_from_argument_then_params_then_config
     missing_region_and_endpoint_is_econfig
     bad_endpoint_or_region_is_econfig
+    other_products_carry_their_version_and_endpoint
     missing_credentials_are_ecreds
     timeouts_and_transfer_settings_are_copied
     finish_returns_the_body_of_a_200

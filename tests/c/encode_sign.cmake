@@ -34,6 +34,7 @@ foreach(t
     endpoint_resolves_like_the_ecs_sdk
     endpoint_map_entries_win_over_network
     endpoint_rejects_bad_regions
-    endpoint_fails_when_output_is_too_small)
+    endpoint_fails_when_output_is_too_small
+    products_resolve_like_their_sdks)
   add_test(NAME ${t} COMMAND test_endpoint ${t})
 endforeach()

@@ -318,6 +318,65 @@ static void bad_endpoint_or_region_is_econfig(void) {
   fx_free(&f);
 }
 
+/* A BSS client: its version on the wire (V3 header, V1 Version), its host
+ * from product.c, the region only for the endpoint (no RegionId added), and
+ * ECONFIG for a missing version or an unknown product without endpoint. */
+static void other_products_carry_their_version_and_endpoint(void) {
+  fixture f;
+  ecs_params q;
+  fx_init(&f, NULL, NULL);
+  f.cfg.product = strdup("bss");
+  f.cfg.version = strdup("2017-12-14");
+  f.cfg.region = strdup("cn-shanghai");
+  CHECK_INT(prepare(&f, NULL), 0);
+  CHECK_STR(f.req.url, "https://business.aliyuncs.com/?InstanceId=i-abc");
+  CHECK_STR(ecs_params_geti(&f.req.headers, "x-acs-version"), "2017-12-14");
+  CHECK_STR(ecs_params_geti(&f.req.headers, "host"), "business.aliyuncs.com");
+  fx_free(&f);
+  fx_init(&f, NULL, NULL);
+  f.cfg.product = strdup("bss");
+  f.cfg.version = strdup("2017-12-14");
+  f.cfg.signature = 1;
+  CHECK_INT(prepare(&f, "us-west-1"), 0);
+  CHECK(strncmp(f.req.url, "https://business.ap-southeast-1.aliyuncs.com/?", 46) == 0);
+  url_query(f.req.url, &q);
+  CHECK_STR(ecs_params_get(&q, "Version"), "2017-12-14");
+  CHECK(ecs_params_get(&q, "RegionId") == NULL);
+  ecs_params_free(&q);
+  fx_free(&f);
+  fx_init(&f, NULL, NULL);
+  f.cfg.product = strdup("bss");
+  CHECK_INT(prepare(&f, "cn-hangzhou"), -1);
+  CHECK_STR(f.err.code, "ECONFIG");
+  CHECK_STR(f.err.message, "product 'bss' needs an API version");
+  fx_free(&f);
+  fx_init(&f, NULL, NULL);
+  f.cfg.product = strdup("vpc");
+  f.cfg.version = strdup("2016-04-28");
+  CHECK_INT(prepare(&f, "cn-hangzhou"), -1);
+  CHECK_STR(f.err.code, "ECONFIG");
+  CHECK_STR(f.err.message, "no known endpoint for product 'vpc': set ecs.client{endpoint=...}");
+  fx_free(&f);
+  fx_init(&f, "http://127.0.0.1:9", NULL); /* a version that would inject a header */
+  f.cfg.product = strdup("bss");
+  f.cfg.version = strdup("2017-12-14\r\nX-Evil: 1");
+  CHECK_INT(prepare(&f, NULL), -1);
+  CHECK_STR(f.err.code, "ECONFIG");
+  fx_free(&f);
+  fx_init(&f, "http://127.0.0.1:9", NULL);
+  f.cfg.product = strdup("../x");
+  f.cfg.version = strdup("2017-12-14");
+  CHECK_INT(prepare(&f, NULL), -1);
+  CHECK_STR(f.err.code, "ECONFIG");
+  fx_free(&f);
+  fx_init(&f, "http://127.0.0.1:9", NULL); /* with an endpoint any product works */
+  f.cfg.product = strdup("vpc");
+  f.cfg.version = strdup("2016-04-28");
+  CHECK_INT(prepare(&f, "cn-hangzhou"), 0);
+  CHECK_STR(ecs_params_geti(&f.req.headers, "x-acs-version"), "2016-04-28");
+  fx_free(&f);
+}
+
 static void missing_credentials_are_ecreds(void) {
   fixture f;
   ecs_creds half;
@@ -799,6 +858,8 @@ static const ecs_test_case cases[] = {
    region_comes_from_argument_then_params_then_config},
   {"missing_region_and_endpoint_is_econfig", missing_region_and_endpoint_is_econfig},
   {"bad_endpoint_or_region_is_econfig", bad_endpoint_or_region_is_econfig},
+  {"other_products_carry_their_version_and_endpoint",
+   other_products_carry_their_version_and_endpoint},
   {"missing_credentials_are_ecreds", missing_credentials_are_ecreds},
   {"timeouts_and_transfer_settings_are_copied", timeouts_and_transfer_settings_are_copied},
   {"finish_returns_the_body_of_a_200", finish_returns_the_body_of_a_200},

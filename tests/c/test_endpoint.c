@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "endpoint.h"
+#include "product.h"
 #include "testlib.h"
 
 /* Resolves region/network and compares; want NULL means "must fail". */
@@ -117,12 +118,52 @@ static void endpoint_fails_when_output_is_too_small(void) {
   CHECK_INT(ecs_endpoint_resolve("cn-wuhan", NULL, host, 16), -1);
 }
 
+/* product.c: BSS as the BssOpenApi SDK resolves it, ECS unchanged, other
+ * products unknown (-2), and the code/version checks. */
+static void products_resolve_like_their_sdks(void) {
+  char host[256];
+  CHECK_INT(ecs_product_endpoint("bss", "cn-hangzhou", NULL, host, sizeof host), 0);
+  CHECK_STR(host, "business.aliyuncs.com");
+  CHECK_INT(ecs_product_endpoint("bss", "cn-hongkong", NULL, host, sizeof host), 0);
+  CHECK_STR(host, "business.aliyuncs.com");
+  CHECK_INT(ecs_product_endpoint("bss", "eu-central-1", NULL, host, sizeof host), 0);
+  CHECK_STR(host, "business.ap-southeast-1.aliyuncs.com");
+  CHECK_INT(ecs_product_endpoint("bss", NULL, NULL, host, sizeof host), 0);
+  CHECK_STR(host, "business.aliyuncs.com");
+  CHECK_INT(ecs_product_endpoint("bssopenapi", "ap-southeast-7", NULL, host, sizeof host), 0);
+  CHECK_STR(host, "bssopenapi.ap-southeast-7.aliyuncs.com");
+  CHECK_INT(ecs_product_endpoint("bss", "ap-southeast-7", "vpc", host, sizeof host), 0);
+  CHECK_STR(host, "bssopenapi-vpc.ap-southeast-7.aliyuncs.com");
+  CHECK_INT(ecs_product_endpoint("bss", "ap-southeast-7", "vpc.evil.com", host, sizeof host), -1);
+  CHECK_INT(ecs_product_endpoint("bss", "cn_hangzhou", NULL, host, sizeof host), -1);
+  CHECK_INT(ecs_product_endpoint("bss", NULL, NULL, host, 10), -1);
+  CHECK_STR(host, "");
+  CHECK_INT(ecs_product_endpoint("ecs", "cn-hangzhou", NULL, host, sizeof host), 0);
+  CHECK_STR(host, "ecs-cn-hangzhou.aliyuncs.com");
+  CHECK_INT(ecs_product_endpoint(NULL, "cn-shanghai", NULL, host, sizeof host), 0);
+  CHECK_STR(host, "ecs.cn-shanghai.aliyuncs.com");
+  CHECK_INT(ecs_product_endpoint("ecs", NULL, NULL, host, sizeof host), -1);
+  CHECK_INT(ecs_product_endpoint("vpc", "cn-hangzhou", NULL, host, sizeof host), -2);
+  CHECK_INT(ecs_product_valid("bss"), 1);
+  CHECK_INT(ecs_product_valid("Bss"), 0);
+  CHECK_INT(ecs_product_valid("1bss"), 0);
+  CHECK_INT(ecs_product_valid(""), 0);
+  CHECK_INT(ecs_product_valid("abcdefghijklmnopqrstuvwxyz0123456"), 0); /* 33 */
+  CHECK_INT(ecs_product_version_valid("2017-12-14"), 1);
+  CHECK_INT(ecs_product_version_valid("2017-12-1"), 0);
+  CHECK_INT(ecs_product_version_valid("2017/12/14"), 0);
+  CHECK_INT(ecs_product_version_valid(NULL), 0);
+  CHECK_STR(ecs_product_default_version("ecs"), "2014-05-26");
+  CHECK(ecs_product_default_version("bss") == NULL);
+}
+
 int main(int argc, char **argv) {
   static const ecs_test_case cases[] = {
       {"endpoint_resolves_like_the_ecs_sdk", endpoint_resolves_like_the_ecs_sdk},
       {"endpoint_map_entries_win_over_network", endpoint_map_entries_win_over_network},
       {"endpoint_rejects_bad_regions", endpoint_rejects_bad_regions},
       {"endpoint_fails_when_output_is_too_small", endpoint_fails_when_output_is_too_small},
+      {"products_resolve_like_their_sdks", products_resolve_like_their_sdks},
       {NULL, NULL}};
   return ecs_test_main(argc, argv, cases);
 }

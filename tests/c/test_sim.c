@@ -927,7 +927,20 @@ static void bad_fleets_name_the_field(void) {
        "fleet: accounts[0].balance: must be a number"},
       {"{\"throttle\":{\"ReActivateInstance\":{\"limit\":1}}}",
        "fleet: throttle.ReActivateInstance: unknown action (the simulator has ReActivateInstances, "
-       "DescribeInstances, DescribeInstanceStatus, DescribeRegions)"},
+       "DescribeInstances, DescribeInstanceStatus, DescribeRegions, QueryAccountBalance)"},
+      {"{\"accounts\":[{\"access_key_id\":\"a\",\"access_key_secret\":\"s\"},"
+       "{\"access_key_id\":\"b\",\"access_key_secret\":\"s\",\"keys\":[{\"access_key_id\":\"a\","
+       "\"access_key_secret\":\"t\"}]}]}",
+       "fleet: accounts[1].keys[0]: duplicate access key a"},
+      {"{\"accounts\":[{\"access_key_id\":\"a\",\"access_key_secret\":\"s\",\"keys\":[{\"access_key_id\":\"a2\","
+       "\"access_key_secret\":\"t\"}]},{\"access_key_id\":\"a2\",\"access_key_secret\":\"s\"}]}",
+       "fleet: accounts[1].access_key_id: duplicate access key a2"},
+      {"{\"accounts\":[{\"access_key_id\":\"a\",\"access_key_secret\":\"s\",\"keys\":[{\"access_key_id\":\"a2\"}]}]}",
+       "fleet: accounts[0].keys[0]: access_key_id and access_key_secret are required"},
+      {"{\"accounts\":[{\"access_key_id\":\"a\",\"access_key_secret\":\"s\",\"keys\":{}}]}",
+       "fleet: accounts[0]: keys must be an array"},
+      {"{\"accounts\":[{\"access_key_id\":\"a\",\"access_key_secret\":\"s\",\"currency\":\"yuan\"}]}",
+       "fleet: accounts[0].currency: must be a currency code like CNY or USD"},
       {"{\"throttle\":{\"DescribeRegions\":{\"window_s\":0,\"limit\":1}}}",
        "fleet: throttle.DescribeRegions.window_s: must be between 1 and 86400"},
       {"{\"faults\":[{\"action\":\"DescribeRegions\"}]}",

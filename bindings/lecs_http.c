@@ -1,0 +1,231 @@
+/* lecs_http.c - ecs.http.request{url=, method=, headers=, body=, timeout=,
+ * connect_timeout=, ca_file=, insecure_http=, max_response=, client=}: a plain HTTP
+ * request (webhooks, notifications) over the engine that carries the API
+ * calls, so it yields inside a task and drives the loop at top level
+ * (lecs.c: lecs_http_send). This file only converts: the transport policy
+ * (TLS verified, plain http to loopback only unless insecure_http, the
+ * response caps, error codes) is runtime/http.c's, as for API calls, and
+ * the settings not given come from the client (default: the default
+ * client, so --ca-file and --insecure-http apply as to API calls).
+ *
+ * Misuse raises "bad argument #1 to 'request' (<option>: ...)" at the
+ * caller's line; what the network or server decides is (nil, err). Any
+ * HTTP status is an answer: {status=, headers=, body=}.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "lecs.h"
+
+static const char *const http_opts[] = {"url", "method", "headers", "body", "timeout",
+                                        "connect_timeout", "ca_file", "insecure_http",
+                                        "max_response", "client", NULL};
+static const char *const http_methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
+
+/* Raises bad argument #1 with "<fmt...>". */
+static int bad(lua_State *L, const char *fmt, const char *a) {
+  lua_pushfstring(L, fmt, a);
+  return luaL_argerror(L, 1, lua_tostring(L, -1));
+}
+
+static void check_keys(lua_State *L) {
+  lua_pushnil(L);
+  while (lua_next(L, 1)) {
+    int i, ok = 0;
+    lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TSTRING)
+      for (i = 0; http_opts[i]; i++)
+        if (strcmp(http_opts[i], lua_tostring(L, -1)) == 0) ok = 1;
+    if (!ok) bad(L, "unknown option '%s'", luaL_tolstring(L, -1, NULL));
+  }
+}
+
+/* Optional string option k with no NUL byte; NULL when absent. The string
+ * stays referenced by the options table, so the pointer lives on. */
+static const char *opt_str(lua_State *L, const char *k, size_t *len) {
+  const char *s = NULL;
+  size_t n = 0;
+  lua_getfield(L, 1, k);
+  if (!lua_isnil(L, -1)) {
+    if (lua_type(L, -1) != LUA_TSTRING) {
+      lua_pushfstring(L, "%s: string expected, got %s", k, luaL_typename(L, -1));
+      luaL_argerror(L, 1, lua_tostring(L, -1));
+    }
+    s = lua_tolstring(L, -1, &n);
+    if (!len && strlen(s) != n) bad(L, "%s: must not contain a NUL byte", k);
+  }
+  lua_pop(L, 1);
+  if (len) *len = n;
+  return s;
+}
+
+/* Optional number option k in [lo, hi] (NaN refused) into *d; returns 1
+ * when present. */
+static int opt_num(lua_State *L, const char *k, double lo, double hi, double *out) {
+  double d = 0;
+  int present = 0;
+  lua_getfield(L, 1, k);
+  if (!lua_isnil(L, -1)) {
+    if (lua_type(L, -1) != LUA_TNUMBER) {
+      lua_pushfstring(L, "%s: number expected, got %s", k, luaL_typename(L, -1));
+      luaL_argerror(L, 1, lua_tostring(L, -1));
+    }
+    d = lua_tonumber(L, -1);
+    if (!(d >= lo && d <= hi)) {
+      lua_pushfstring(L, "%s: must be between %f and %f", k, lo, hi);
+      luaL_argerror(L, 1, lua_tostring(L, -1));
+    }
+    *out = d;
+    present = 1;
+  }
+  lua_pop(L, 1);
+  return present;
+}
+
+/* 1 when s is an HTTP header name (RFC 9110 token characters). */
+static int header_name_ok(const char *s, size_t n) {
+  size_t i;
+  if (n == 0 || n > 256) return 0;
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          strchr("!#$%&'*+-.^_`|~", c)))
+      return 0;
+  }
+  return 1;
+}
+
+/* 1 when v can be a header value: no CR, LF or NUL (no header injection). */
+static int header_value_ok(const char *v, size_t n) {
+  return strlen(v) == n && !strpbrk(v, "\r\n") && n <= 65536;
+}
+
+/* Checks headers = {name = value} (strings only) without building anything. */
+static void check_headers(lua_State *L) {
+  lua_getfield(L, 1, "headers");
+  if (!lua_isnil(L, -1)) {
+    int t = lua_gettop(L);
+    if (!lua_istable(L, t)) bad(L, "headers: table expected, got %s", luaL_typename(L, t));
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+      size_t nn, vn;
+      const char *name, *value;
+      if (lua_type(L, -2) != LUA_TSTRING) bad(L, "headers: names must be strings", NULL);
+      name = lua_tolstring(L, -2, &nn);
+      if (!header_name_ok(name, nn)) bad(L, "headers: invalid header name '%s'", name);
+      if (lua_type(L, -1) != LUA_TSTRING) bad(L, "headers['%s']: string expected", name);
+      value = lua_tolstring(L, -1, &vn);
+      if (!header_value_ok(value, vn))
+        bad(L, "headers['%s']: must not contain CR, LF or NUL (or exceed 64 KiB)", name);
+      lua_pop(L, 1);
+    }
+  }
+  lua_pop(L, 1);
+}
+
+/* Copies the (checked) headers into req. 0 or -1 (out of memory). */
+static int copy_headers(lua_State *L, ecs_http_req *req) {
+  int rc = 0;
+  lua_getfield(L, 1, "headers");
+  if (lua_istable(L, -1)) {
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+      if (rc == 0 && ecs_params_add(&req->headers, lua_tostring(L, -2), lua_tostring(L, -1)) < 0)
+        rc = -1;
+      lua_pop(L, 1);
+    }
+  }
+  lua_pop(L, 1);
+  return rc;
+}
+
+static const char *check_method(lua_State *L, int has_body) {
+  const char *m = opt_str(L, "method", NULL);
+  int i;
+  if (!m) return has_body ? "POST" : "GET";
+  for (i = 0; http_methods[i]; i++)
+    if (strcmp(http_methods[i], m) == 0) return m;
+  return bad(L, "method: one of GET, POST, PUT, PATCH, DELETE expected, got '%s'", m), NULL;
+}
+
+/* ecs.http.request(opts) -> {status=, headers=, body=} | nil, err. */
+static int lecs_http_request(lua_State *L) {
+  const char *url, *method, *ca, *body;
+  size_t blen;
+  double timeout, cto, maxr;
+  int has_to, has_cto, has_maxr, insecure = -1, client = 0, rc;
+  ecs_http_req req;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  check_keys(L);
+  if (!(url = opt_str(L, "url", NULL))) bad(L, "url: string expected, got %s", "no value");
+  if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+    bad(L, "url: must start with https:// or http://", NULL);
+  body = opt_str(L, "body", &blen);
+  method = check_method(L, body != NULL);
+  if (body && strcmp(method, "GET") == 0) bad(L, "body: not allowed with method GET", NULL);
+  check_headers(L);
+  has_to = opt_num(L, "timeout", 0.001, 3600, &timeout);
+  has_cto = opt_num(L, "connect_timeout", 0.001, 600, &cto);
+  has_maxr = opt_num(L, "max_response", 1024, 1024.0 * 1024 * 1024, &maxr);
+  ca = opt_str(L, "ca_file", NULL);
+  lua_getfield(L, 1, "client"); /* stays at index 2 */
+  if (!lua_isnil(L, 2)) client = 2;
+  lua_getfield(L, 1, "insecure_http");
+  if (!lua_isnil(L, -1)) {
+    if (!lua_isboolean(L, -1)) bad(L, "insecure_http: boolean expected, got %s", luaL_typename(L, -1));
+    insecure = lua_toboolean(L, -1);
+  }
+  lua_pop(L, 1);
+  /* nothing below raises before the request is handed over, except OOM */
+  ecs_http_req_init(&req);
+  if ((rc = lecs_transport_defaults(L, client, &req)) == -2) {
+    ecs_http_req_free(&req);
+    return bad(L, "client: ecs client expected, got %s", luaL_typename(L, 2));
+  }
+  if (has_to) req.timeout_ms = (long)(timeout * 1000);
+  if (has_cto) req.connect_timeout_ms = (long)(cto * 1000);
+  if (has_maxr) req.max_response = (size_t)maxr;
+  if (insecure >= 0) req.insecure_http = insecure;
+  if (ca) {
+    free(req.ca_file);
+    req.ca_file = NULL;
+  }
+  if (rc < 0 || !(req.method = strdup(method)) || !(req.url = strdup(url)) ||
+      (ca && !(req.ca_file = strdup(ca))) || copy_headers(L, &req) < 0 ||
+      (body && blen && ecs_buf_add(&req.body, body, blen) < 0)) {
+    ecs_http_req_free(&req);
+    return luaL_error(L, "out of memory");
+  }
+  return lecs_http_send(L, &req);
+}
+
+/* Pushes {status=, headers={lower-case name = value (repeats joined with
+ * ", ")}, body=} for a completed request. */
+void lecs_push_response(lua_State *L, const ecs_http_req *req) {
+  size_t i;
+  lua_createtable(L, 0, 3);
+  lua_pushinteger(L, req->status);
+  lua_setfield(L, -2, "status");
+  lua_createtable(L, 0, (int)req->resp_headers.n);
+  for (i = 0; i < req->resp_headers.n; i++) {
+    const char *name = req->resp_headers.v[i].name, *value = req->resp_headers.v[i].value;
+    if (lua_getfield(L, -1, name) == LUA_TSTRING) {
+      lua_pushfstring(L, "%s, %s", lua_tostring(L, -1), value);
+      lua_remove(L, -2);
+    } else {
+      lua_pop(L, 1);
+      lua_pushstring(L, value);
+    }
+    lua_setfield(L, -2, name);
+  }
+  lua_setfield(L, -2, "headers");
+  lua_pushlstring(L, req->resp_body.len ? req->resp_body.data : "", req->resp_body.len);
+  lua_setfield(L, -2, "body");
+}
+
+void lecs_open_http(lua_State *L) {
+  static const luaL_Reg fns[] = {{"request", lecs_http_request}, {NULL, NULL}};
+  luaL_newlib(L, fns);
+}
