@@ -7,6 +7,7 @@
 --   ecsrun --simulate scripts/fleets/demo.json scripts/reactivate_expired.lua
 --   ecsrun scripts/reactivate_expired.lua [region ...] [--no-wait] [--timeout S]
 --          [--interval S] [--resource-group RG] [--report FILE] [--metrics FILE]
+--          [--min-balance N | --no-balance-check] [--notify URL]
 --   ecsrun --dry-run ...            shows the plan, sends nothing that changes state
 --   ecsrun --audit run.audit ...    records every call; a rerun resumes where it stopped
 --
@@ -17,15 +18,25 @@
 -- 900: the service takes about 10 minutes).
 -- --resource-group: only that resource group's instances (a RAM user scoped
 -- to a resource group sees an empty list without it).
+-- Balance first: before reactivating anything, BSS QueryAccountBalance is
+-- asked once; below --min-balance (default 100, in the account's currency:
+-- the China site requires CNY 100) nothing is sent and the run says "top up
+-- first" once instead of one InsufficientBalance per instance. A balance that
+-- cannot be read (e.g. a RAM user without BSS permission) is logged as a
+-- warning and the run goes on. --no-balance-check skips it.
+-- --notify URL: POSTs the final report (the --report document) as JSON, e.g.
+-- to a chat or incident webhook.
 -- Exit status: 0 every candidate was reactivated (and, unless --no-wait, is
--- Running); 4 some instance failed, did not reach Running in time, or a
--- region could not be listed; 1 the run itself failed (a crash); 2 bad
--- arguments; 3 configuration or credentials.
+-- Running); 4 some instance failed, did not reach Running in time, a region
+-- could not be listed, or the balance is below --min-balance; 5 the run was
+-- complete but --notify could not deliver the report; 1 the run itself failed
+-- (a crash); 2 bad arguments; 3 configuration or credentials.
 local ecs = require "ecs"
 
-local EXIT_INCOMPLETE = 4
+local EXIT_INCOMPLETE, EXIT_NOTIFY = 4, 5
 local USAGE = "usage: reactivate_expired.lua [region ...] [--no-wait] [--timeout SECONDS]" ..
-              " [--interval SECONDS] [--resource-group RG] [--report FILE] [--metrics FILE]"
+              " [--interval SECONDS] [--resource-group RG] [--report FILE] [--metrics FILE]" ..
+              " [--min-balance AMOUNT | --no-balance-check] [--notify URL]"
 
 local function usage_error(msg)
   io.stderr:write("reactivate_expired.lua: ", msg, "\n", USAGE, "\n")
@@ -34,9 +45,10 @@ end
 
 -- Arguments: regions, flags, and --flag VALUE / --flag=VALUE.
 local function parse_args(args)
-  local o = { regions = {}, wait = true, timeout = 900, interval = 2 }
+  local o = { regions = {}, wait = true, timeout = 900, interval = 2, min_balance = 100, balance_check = true }
   local valued = { ["--timeout"] = "timeout", ["--interval"] = "interval", ["--report"] = "report",
-                   ["--metrics"] = "metrics", ["--resource-group"] = "resource_group" }
+                   ["--metrics"] = "metrics", ["--resource-group"] = "resource_group",
+                   ["--min-balance"] = "min_balance", ["--notify"] = "notify" }
   local i = 1
   while i <= #args do
     local a = args[i]
@@ -44,6 +56,8 @@ local function parse_args(args)
     name = name or a
     if a == "--no-wait" then
       o.wait = false
+    elseif a == "--no-balance-check" then
+      o.balance_check = false
     elseif valued[name] then
       if not val then
         i = i + 1
@@ -65,6 +79,14 @@ local function parse_args(args)
                                                                          tostring(o[k])))
     end
     o[k] = n
+  end
+  local mb = tonumber(o.min_balance)
+  if not mb or mb ~= mb or mb < 0 or mb == math.huge then
+    usage_error(("--min-balance must be an amount >= 0, not '%s'"):format(tostring(o.min_balance)))
+  end
+  o.min_balance = mb
+  if o.notify and not o.notify:match("^https?://[^/%s]+") then
+    usage_error(("--notify needs an http(s) URL, not '%s'"):format(o.notify))
   end
   return o
 end
@@ -135,14 +157,34 @@ for i, region in ipairs(regions) do
   end
 end
 
--- 2. Reactivate the candidates (retrying what is safe to retry).
+-- 2. Balance first: one QueryAccountBalance, not one InsufficientBalance per
+--    instance. Unreadable (no BSS permission, network): a warning, go on.
+local balance, low_balance, candidates_held
+if opt.balance_check and #candidates > 0 then
+  local b, err = ecs.balance()
+  if b then
+    balance = { available = b.available, currency = b.currency, min = opt.min_balance }
+    if b.available < opt.min_balance then
+      low_balance = ("account balance %.2f %s is below %.2f: top up first, then run again"):format(
+        b.available, b.currency, opt.min_balance)
+      ecs.log.error("top up first", { available = b.available, currency = b.currency, min_balance = opt.min_balance,
+                                      instances = #candidates })
+    end
+  else
+    ecs.log.warn("could not check the account balance; reactivating anyway", { error = tostring(err) })
+    balance = { error = tostring(err) }
+  end
+end
+
+-- 3. Reactivate the candidates (retrying what is safe to retry).
+if low_balance then candidates_held, candidates = candidates, {} end
 local results, errors = ecs.parallel(candidates, function(inst)
   local res, err = ecs.reactivate{ instance_id = inst.InstanceId, region = inst.RegionId }
   if not res and err.code == "EDRYRUN" then return { dry_run = true } end
   return res, err
 end, { label = "reactivating" })
 
--- 3. Wait until the reactivated instances are Running: per region, one
+-- 4. Wait until the reactivated instances are Running: per region, one
 --    DescribeInstances per 100 of them per poll (ecs.list_instances splits
 --    the ids into chunks of 100).
 local function wait_region(region, ids)
@@ -217,14 +259,19 @@ for i, inst in ipairs(candidates) do
   report[#report + 1] = row
 end
 
+for _, inst in ipairs(candidates_held or {}) do
+  report[#report + 1] = { instance_id = inst.InstanceId, region = inst.RegionId, name = inst.InstanceName,
+                          outcome = "failed", code = "LowBalance", reason = low_balance }
+end
+
 table.sort(report, function(a, b)
   return (a.region or "") .. (a.instance_id or "") < (b.region or "") .. (b.instance_id or "")
 end)
 
--- 4. Report.
+-- 5. Report.
 local counts = { reactivated = 0, skipped = 0, failed = 0, planned = 0, not_running = 0 }
 for _, row in ipairs(report) do counts[row.outcome] = counts[row.outcome] + 1 end
-local incomplete = counts.failed + counts.not_running > 0
+local incomplete = counts.failed + counts.not_running > 0 or low_balance ~= nil
 local stats = ecs.counters()
 local doc = {
   run_id = run_id(),
@@ -235,6 +282,8 @@ local doc = {
   resource_group = opt.resource_group,
   wait = opt.wait and { timeout_s = opt.timeout, interval_s = opt.interval } or false,
   dry_run = ecs.dry_run or false,
+  balance = balance,
+  top_up_first = low_balance,
   instances = report,
   counts = counts,
   found = #candidates + counts.skipped,
@@ -302,6 +351,18 @@ end
 if opt.report then write_atomic(opt.report, ecs.json.encode(doc) .. "\n") end
 if opt.metrics then write_atomic(opt.metrics, metrics_text()) end
 
+-- Posts the report; true, or false after logging why (a failed notification
+-- never hides the run's own outcome: it turns exit 0 into 5).
+local function notify(url)
+  local res, err = ecs.http.request{ url = url, method = "POST", body = ecs.json.encode(doc),
+                                     headers = { ["content-type"] = "application/json" } }
+  if res and res.status >= 200 and res.status < 300 then return true end
+  ecs.log.error("could not deliver the report to --notify",
+                { host = url:match("^https?://([^/?#]+)"), error = res and ("HTTP " .. res.status) or tostring(err) })
+  return false
+end
+local notified = not opt.notify or notify(opt.notify)
+
 if ecs.log.format() == "json" then
   print(ecs.json.encode({ regions = regions, instances = report, counts = counts, run_id = doc.run_id }))
 else
@@ -313,8 +374,10 @@ else
       row.outcome, extra))
   end
   print(("covered %d region(s): %s"):format(#regions, table.concat(regions, " ")))
+  if low_balance then print("NOT reactivated: " .. low_balance) end
   print(("%d reactivated, %d skipped, %d failed%s%s"):format(counts.reactivated, counts.skipped, counts.failed,
     counts.not_running > 0 and (", %d NOT running"):format(counts.not_running) or "",
     ecs.dry_run and (", %d planned (dry run: nothing was sent)"):format(counts.planned) or ""))
 end
 if incomplete then os.exit(EXIT_INCOMPLETE, true) end
+if not notified then os.exit(EXIT_NOTIFY, true) end
