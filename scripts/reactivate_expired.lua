@@ -7,9 +7,11 @@
 --   ecsrun --simulate scripts/fleets/demo.json scripts/reactivate_expired.lua
 --   ecsrun scripts/reactivate_expired.lua [region ...] [--no-wait] [--timeout S]
 --          [--interval S] [--resource-group RG] [--report FILE] [--metrics FILE]
---          [--min-balance N | --no-balance-check] [--notify URL]
+--          [--min-balance N | --no-balance-check] [--notify URL] [--resume-window S]
 --   ecsrun --dry-run ...            shows the plan, sends nothing that changes state
 --   ecsrun --audit run.audit ...    records every call; a rerun resumes where it stopped
+--                                   (instances it reactivated in the last --resume-window
+--                                   seconds, default 3600, are not touched again)
 --
 -- Regions: the arguments, else every region DescribeRegions lists (asked at
 -- the default region's endpoint; a default region never narrows the run).
@@ -36,7 +38,7 @@ local ecs = require "ecs"
 local EXIT_INCOMPLETE, EXIT_NOTIFY = 4, 5
 local USAGE = "usage: reactivate_expired.lua [region ...] [--no-wait] [--timeout SECONDS]" ..
               " [--interval SECONDS] [--resource-group RG] [--report FILE] [--metrics FILE]" ..
-              " [--min-balance AMOUNT | --no-balance-check] [--notify URL]"
+              " [--min-balance AMOUNT | --no-balance-check] [--notify URL] [--resume-window SECONDS]"
 
 local function usage_error(msg)
   io.stderr:write("reactivate_expired.lua: ", msg, "\n", USAGE, "\n")
@@ -45,10 +47,12 @@ end
 
 -- Arguments: regions, flags, and --flag VALUE / --flag=VALUE.
 local function parse_args(args)
-  local o = { regions = {}, wait = true, timeout = 900, interval = 2, min_balance = 100, balance_check = true }
+  local o = { regions = {}, wait = true, timeout = 900, interval = 2, min_balance = 100, balance_check = true,
+              resume_window = 3600 }
   local valued = { ["--timeout"] = "timeout", ["--interval"] = "interval", ["--report"] = "report",
                    ["--metrics"] = "metrics", ["--resource-group"] = "resource_group",
-                   ["--min-balance"] = "min_balance", ["--notify"] = "notify" }
+                   ["--min-balance"] = "min_balance", ["--notify"] = "notify",
+                   ["--resume-window"] = "resume_window" }
   local i = 1
   while i <= #args do
     local a = args[i]
@@ -72,10 +76,10 @@ local function parse_args(args)
     end
     i = i + 1
   end
-  for _, k in ipairs({ "timeout", "interval" }) do
+  for _, k in ipairs({ "timeout", "interval", "resume_window" }) do
     local n = tonumber(o[k])
     if not n or n ~= n or n < 0 or n == math.huge or (k == "interval" and n <= 0) then
-      usage_error(("--%s must be a number of seconds%s, not '%s'"):format(k, k == "interval" and " > 0" or " >= 0",
+      usage_error(("--%s must be a number of seconds%s, not '%s'"):format((k:gsub("_", "-")), k == "interval" and " > 0" or " >= 0",
                                                                          tostring(o[k])))
     end
     o[k] = n
@@ -132,9 +136,22 @@ local found, list_errors = ecs.parallel(regions, function(region)
   return list
 end, { label = "listing regions" })
 
--- With an audit file, instances an earlier (perhaps interrupted) run already
--- brought back are not touched again.
-local done_before = ecs.audit.path() and ecs.audit.done() or {}
+-- With an audit file, instances an earlier (perhaps interrupted) run brought
+-- back within the last --resume-window seconds (default 3600) are not touched
+-- again. An older record never holds back an instance that is overdue again:
+-- that one would be released after ~15 days.
+local function done_recently(window)
+  local a = ecs.audit.path() and assert(ecs.audit.read()) or { calls = {} }
+  local cutoff, done = os.date("!%Y-%m-%dT%H:%M:%SZ", os.time() - window), {}
+  for _, c in ipairs(a.calls) do
+    local i, o = c.intent, c.outcome
+    if i and o and o.ok and i.action == "ReActivateInstances" and type(o.time) == "string" and o.time >= cutoff then
+      done[i.instance_id] = true
+    end
+  end
+  return done
+end
+local done_before = done_recently(opt.resume_window)
 
 local report, candidates = {}, {}
 for i, region in ipairs(regions) do

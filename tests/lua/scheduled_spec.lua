@@ -382,3 +382,39 @@ describe("reactivate_expired.lua --notify", function()
     assert.are.equal("Running", state["i-n2"].Status)
   end)
 end)
+
+describe("reactivate_expired.lua --audit resume", function()
+  -- An audit file kept across scheduled runs must not hold back an instance
+  -- that is overdue again days later (it would be released after ~15 days);
+  -- a record from the last --resume-window seconds still does.
+  local function audit_with_done(path, id, time)
+    local run = "0123456789abcdef"
+    H.write(path, ecs.json.encode({ time = time, run = run, event = "intent", id = run .. "-1",
+                                    action = "ReActivateInstances", instance_id = id, region = "cn-hangzhou" }) .. "\n" ..
+                  ecs.json.encode({ time = time, run = run, event = "outcome", id = run .. "-1",
+                                    action = "ReActivateInstances", instance_id = id, ok = true }) .. "\n")
+  end
+
+  it("reactivates again an instance an old audit record says was done", function()
+    local audit = H.tmpname(".audit")
+    audit_with_done(audit, "i-again", os.date("!%Y-%m-%dT%H:%M:%SZ", os.time() - 3 * 86400))
+    local out, code, err, reqs = run(H.fleet({ H.instance("i-again") }), "cn-hangzhou --interval 0.2",
+                                     nil, "--audit " .. audit)
+    assert.are.equal(0, code, err)
+    assert.are.equal(1, count(reqs, "ReActivateInstances", "OK"))
+    assert.matches("1 reactivated, 0 skipped, 0 failed", out)
+  end)
+
+  it("leaves alone an instance reactivated within the window, and the window is a flag", function()
+    local audit = H.tmpname(".audit")
+    audit_with_done(audit, "i-fresh", os.date("!%Y-%m-%dT%H:%M:%SZ", os.time() - 60))
+    local out, code, err, reqs = run(H.fleet({ H.instance("i-fresh") }), "cn-hangzhou", nil, "--audit " .. audit)
+    assert.are.equal(0, code, err)
+    assert.are.equal(0, count(reqs, "ReActivateInstances"))
+    assert.matches("i%-fresh .* skipped%s+reactivated by an earlier run %(audit%)", out)
+    local _, code2, err2, reqs2 = run(H.fleet({ H.instance("i-fresh") }), "cn-hangzhou --interval 0.2 --resume-window 10",
+                                      nil, "--audit " .. audit)
+    assert.are.equal(0, code2, err2)
+    assert.are.equal(1, count(reqs2, "ReActivateInstances", "OK"))
+  end)
+end)
