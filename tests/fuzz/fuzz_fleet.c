@@ -40,11 +40,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       FZ_ASSERT(j != NULL, "state is not JSON");
       acc = cJSON_GetObjectItemCaseSensitive(j, "accounts");
       FZ_ASSERT(cJSON_GetArraySize(acc) == (int)s->f.naccounts, "accounts missing in state");
-      cJSON_ArrayForEach(a, acc) cJSON_ArrayForEach(k, a)
+      cJSON_ArrayForEach(a, acc) cJSON_ArrayForEach(k, a) {
         FZ_ASSERT(strcmp(k->string, "access_key_id") == 0 || strcmp(k->string, "balance") == 0 ||
                       strcmp(k->string, "min_balance") == 0 || strcmp(k->string, "sts") == 0 ||
-                      strcmp(k->string, "expiration") == 0,
+                      strcmp(k->string, "expiration") == 0 || strcmp(k->string, "currency") == 0 ||
+                      strcmp(k->string, "keys") == 0,
                   "account field %s in /_sim/state", k->string);
+        if (strcmp(k->string, "keys") == 0) { /* ids only, never a secret */
+          cJSON *e;
+          cJSON_ArrayForEach(e, k) FZ_ASSERT(cJSON_IsString(e), "keys lists more than ids");
+        }
+      }
       FZ_ASSERT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "instances")) ==
                     (int)s->f.ninstances, "instances missing in state");
       cJSON_Delete(j);
