@@ -13,9 +13,11 @@
 --   sim     the Lua part of ecs.sim (I.sim_setup)
 -- Each is called as chunk(core, M, I): core is the C half's table, M the
 -- module table, I the helpers the chunks share (I.argerror, I.call, ...).
--- No chunk sets a global. They run unchanged on Lua 5.1-5.4 and LuaJIT 2.1:
--- no //, bitwise operators, goto or attributes; table.pack and
--- table.unpack only through I.pack and I.unpack.
+-- No chunk sets a global. They run unchanged on Lua 5.1-5.4 and LuaJIT 2.1
+-- (tests/lua/portability.lua): no //, bitwise operators, goto or
+-- attributes; table.pack and table.unpack only through I.pack and I.unpack.
+-- PUC Lua 5.1 cannot yield across pcall: there a task cannot wait inside
+-- ecs.parallel's fn, list_instances or reactivatable (LuaJIT can).
 local core, M, I = ...
 
 M.version = core.version
