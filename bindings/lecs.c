@@ -152,15 +152,15 @@ static lecs_ctx *get_ctx(lua_State *L) {
   return c;
 }
 
-/* Level of the first stack frame outside the module's Lua half (chunk
- * "=[ecs]"): the caller of the public function, however many helper layers
+/* Level of the first stack frame outside the module's Lua half (chunks
+ * "=[ecs.<name>]"): the caller of the public function, however many helper layers
  * or tail calls lie between. */
 static int caller_level(lua_State *L) {
   lua_Debug ar;
   int lvl = 1;
   while (lua_getstack(L, lvl, &ar)) {
     lua_getinfo(L, "S", &ar);
-    if (strcmp(ar.source, "=[ecs]") != 0) break;
+    if (strncmp(ar.source, "=[ecs", 5) != 0) break; /* chunks "=[ecs.<name>]" */
     lvl++;
   }
   return lvl;
@@ -1386,9 +1386,8 @@ int luaopen_ecs(lua_State *L) {
       {"text_escape", lecs_text_escape},
       {"utf8_clean", lecs_utf8_clean},
       {NULL, NULL}};
+  size_t i;
   open_context(L);
-  if (luaL_loadbufferx(L, lecs_lua_ecs, sizeof lecs_lua_ecs - 1, "=[ecs]", "t") != LUA_OK)
-    return lua_error(L);
   luaL_newlib(L, core);
   lua_pushlightuserdata(L, &lecs_token);
   lua_setfield(L, -2, "TOKEN");
@@ -1400,7 +1399,19 @@ int luaopen_ecs(lua_State *L) {
   lua_setfield(L, -2, "sign");
   lecs_open_http(L);
   lua_setfield(L, -2, "http");
-  lua_call(L, 1, 2); /* ecs.lua(core) -> module table, ecs.sim's setup */
+  lua_newtable(L); /* M, the module table */
+  lua_newtable(L); /* I, the helpers the chunks share */
+  for (i = 0; i < sizeof lecs_lua_chunks / sizeof lecs_lua_chunks[0]; i++) {
+    if (luaL_loadbufferx(L, lecs_lua_chunks[i].src, lecs_lua_chunks[i].len, lecs_lua_chunks[i].name,
+                         "t") != LUA_OK)
+      return lua_error(L);
+    lua_pushvalue(L, -4);
+    lua_pushvalue(L, -4);
+    lua_pushvalue(L, -4);
+    lua_call(L, 3, 0); /* chunk(core, M, I), bindings/lua/ecs/init.lua */
+  }
+  lua_getfield(L, -1, "sim_setup"); /* ecs.sim's Lua part (sim.lua) */
   lua_setfield(L, LUA_REGISTRYINDEX, LECS_SIM_SETUP);
-  return 1;
+  lua_pop(L, 1); /* I */
+  return 1;   /* M */
 }

@@ -9,8 +9,9 @@
  *   sim:state()  sim:requests()            -- GET /_sim/state, /_sim/requests
  *   sim:advance(seconds)                   -- moves the simulator's clock forward
  *
- * The userdata is born running and is stopped idempotently by stop, __gc and
- * __close (liolib's pattern). */
+ * The userdata is born stopped (no simulator until ecs_sim_start succeeds, so
+ * a failed start leaves __gc nothing to do), and is stopped idempotently by
+ * stop, __gc and __close (liolib's pattern). */
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -134,13 +135,14 @@ void lecs_open_sim(lua_State *L) {
   luaL_newlib(L, funcs);
   luaL_getmetatable(L, LECS_SIM);
   lua_getfield(L, -1, "methods");
-  lua_setfield(L, -3, "methods"); /* ecs.lua adds state()/requests() here */
+  lua_setfield(L, -3, "methods"); /* sim.lua adds state()/requests() here */
   lua_pop(L, 1);
 }
 
-/* require "ecs.sim": the C table completed by ecs.lua's sim part, which
- * luaopen_ecs left in the registry (so "ecs" is loaded first, and must be
- * the same version: two installs side by side would mix). */
+/* require "ecs.sim": the C table completed by the Lua half's sim part
+ * (bindings/lua/ecs/sim.lua), the function luaopen_ecs left in the registry
+ * (so "ecs" is loaded first, and must be the same version: two installs
+ * side by side would mix). */
 int luaopen_ecs_sim(lua_State *L) {
   const char *v;
   lua_getglobal(L, "require");

@@ -1,0 +1,381 @@
+-- ecs/tasks.lua - the task scheduler of the Lua half (see init.lua):
+-- ecs.spawn, join, run, sleep, stats, and ecs.parallel on top of them.
+local core, M, I = ...
+
+local TOKEN = core.TOKEN
+local mono = core.monotonic
+local cyield, crunning, cstatus = coroutine.yield, coroutine.running, coroutine.status
+local pack, unpack = I.pack, I.unpack
+local floor, min, max, huge = math.floor, math.min, math.max, math.huge
+local type, tostring, error, setmetatable = type, tostring, error, setmetatable
+local raise, argerror, checktype, checknum, checkopts, set =
+  I.raise, I.argerror, I.checktype, I.checknum, I.checkopts, I.set
+
+-- xpcall(f, handler, args...): Lua 5.1's xpcall passes f no arguments.
+local xpcall = xpcall
+if select(2, xpcall(function(a) return a end, tostring, true)) ~= true then
+  local xpcall0 = xpcall
+  xpcall = function(f, handler, ...)
+    local args = pack(...)
+    return xpcall0(function() return f(unpack(args, 1, args.n)) end, handler)
+  end
+end
+
+------------------------------------------------------------------ scheduler
+-- Tasks are coroutines. A task waits only by yielding (TOKEN, what, arg) from
+-- ecs functions: "call" (a transfer, resumed by core.poll), "sleep" (a timer)
+-- or "join" (another task). Anything else it yields is a misuse that ends
+-- the task with a clear error.
+
+local tasks = {}          -- thread -> true, read by the C core (in_task)
+local ntasks = 0
+local ready, rhead, rtail = {}, 1, 0
+local waiting = {}        -- call (light userdata) -> task
+local timers = {}         -- binary heap of { at, task }
+local pollbuf = {}
+local failures = {}       -- failed tasks nobody joined
+local Task = {}
+Task.__index = Task
+Task.__name = "ecs.task"
+local next_task_id = 0
+
+local function push_ready(t)
+  rtail = rtail + 1
+  ready[rtail] = t
+end
+
+local function heap_push(e)
+  local h = timers
+  local i = #h + 1
+  h[i] = e
+  while i > 1 do
+    local p = floor(i / 2)
+    if h[p].at <= h[i].at then break end
+    h[p], h[i] = h[i], h[p]
+    i = p
+  end
+end
+
+local function heap_pop()
+  local h = timers
+  local top, n = h[1], #h
+  h[1] = h[n]
+  h[n] = nil
+  n = n - 1
+  local i = 1
+  while true do
+    local l, r, s = 2 * i, 2 * i + 1, i
+    if l <= n and h[l].at < h[s].at then s = l end
+    if r <= n and h[r].at < h[s].at then s = r end
+    if s == i then break end
+    h[s], h[i] = h[i], h[s]
+    i = s
+  end
+  return top
+end
+
+local finished = 0 -- tasks finished so far (a step that finishes one does not block)
+
+local function finish(t, ok, ...)
+  finished = finished + 1
+  t.done = true
+  tasks[t.co] = nil
+  ntasks = ntasks - 1
+  if ok then
+    t.results = pack(...)
+  else
+    t.error = ...
+    failures[t] = true
+  end
+  for i = 1, #t.joiners do push_ready(t.joiners[i]) end
+  t.joiners = nil
+end
+
+local function traceback(co, e)
+  if type(e) == "table" then return e end -- err tables stay tables
+  return debug.traceback(co, tostring(e))
+end
+
+local function after_resume(t, ok, ...)
+  if not ok then
+    return finish(t, false, traceback(t.co, (...)))
+  end
+  if cstatus(t.co) == "dead" then
+    return finish(t, true, ...)
+  end
+  local tok, what, arg = ...
+  if tok ~= TOKEN then
+    return finish(t, false, debug.traceback(t.co,
+      "coroutine.yield inside an ecs task: a task may only wait through ecs functions " ..
+      "(ecs calls, ecs.sleep, ecs.join, ecs.parallel)"))
+  end
+  if what == "call" then
+    waiting[arg] = t
+  elseif what == "sleep" then
+    heap_push({ at = mono() + arg, task = t })
+  elseif what == "join" then
+    if arg.done then push_ready(t) else arg.joiners[#arg.joiners + 1] = t end
+  end
+end
+
+local function resume(t)
+  local args = t.args
+  if args then
+    t.args = nil
+    return after_resume(t, coroutine.resume(t.co, unpack(args, 1, args.n)))
+  end
+  return after_resume(t, coroutine.resume(t.co))
+end
+
+-- One turn of the loop: run the tasks that are ready, then wait up to
+-- max_wait seconds for transfers and timers. Called by the C core too, when
+-- a call at the top level waits for its own transfer.
+local function step(max_wait)
+  local stop, before = rtail, finished
+  while rhead <= stop do
+    local t = ready[rhead]
+    ready[rhead] = nil
+    rhead = rhead + 1
+    resume(t)
+  end
+  local wait = max_wait
+  if rhead <= rtail or finished ~= before then wait = 0 end
+  local h = timers[1]
+  if h then wait = min(wait, h.at - mono()) end
+  if wait < 0 then wait = 0 end
+  local n = core.poll(wait, pollbuf)
+  for i = 1, n do
+    local c = pollbuf[i]
+    pollbuf[i] = nil
+    local t = waiting[c]
+    if t then
+      waiting[c] = nil
+      push_ready(t)
+    end
+  end
+  if timers[1] then
+    local now = mono()
+    while timers[1] and timers[1].at <= now do push_ready(heap_pop().task) end
+  end
+end
+core.set_scheduler(tasks, step)
+
+-- (Lua 5.1 has coroutine.running() return nil, not the main thread and true.)
+local function in_task()
+  local co, main = crunning()
+  return co ~= nil and not main and tasks[co] == true
+end
+
+-- A task may only wait through ecs functions. The scheduler ends a task that
+-- yields anything else (after_resume). ecsrun, which owns its globals, also
+-- installs this guard as coroutine.yield so that the raw yield raises right
+-- at the yield; require "ecs" from another host leaves coroutine.yield alone.
+-- Outside tasks, and in coroutines a task creates, the guard is plain yield.
+core.set_yield_guard(function(...)
+  if in_task() then
+    error("coroutine.yield inside an ecs task: a task may only wait through ecs functions " ..
+          "(ecs calls, ecs.sleep, ecs.join, ecs.parallel)", 2)
+  end
+  return cyield(...)
+end)
+
+-- Is there anything that could still make progress?
+local function can_progress()
+  return rhead <= rtail or timers[1] ~= nil or core.inflight() > 0 or next(waiting) ~= nil
+end
+
+-- ecs.stats() -> { tasks =, calls =, transfers = }: running tasks, API calls
+-- the module holds (in flight or waiting for a rate-limit slot), transfers in
+-- flight. For monitoring a long run, and for tests that prove nothing leaks.
+function M.stats()
+  return { tasks = ntasks, calls = core.live_calls(), transfers = core.inflight() }
+end
+
+function M.spawn(fn, ...)
+  checktype(fn, "function", 1, "spawn")
+  next_task_id = next_task_id + 1
+  local t = setmetatable({ co = coroutine.create(fn), args = pack(...), joiners = {},
+                           id = next_task_id }, Task)
+  tasks[t.co] = true
+  ntasks = ntasks + 1
+  push_ready(t)
+  return t
+end
+
+-- ecs.join(task) -> true, results... | false, err (like pcall).
+function M.join(t)
+  if getmetatable(t) ~= Task then argerror(1, "join", "task expected, got " .. type(t)) end
+  if not t.done then
+    if in_task() then
+      cyield(TOKEN, "join", t)
+    else
+      while not t.done do
+        if not can_progress() then error("ecs.join: deadlock: the task waits for something that will never happen", 2) end
+        step(1)
+      end
+    end
+  end
+  failures[t] = nil
+  if t.error ~= nil then return false, t.error end
+  return true, unpack(t.results, 1, t.results.n)
+end
+
+local function checktask(self, fn)
+  if getmetatable(self) ~= Task then
+    raise(("calling '%s' on bad self (ecs.task expected, got %s)"):format(fn,
+      self == nil and "no value" or type(self)))
+  end
+end
+
+function Task:join()
+  checktask(self, "join")
+  return M.join(self)
+end
+function Task:status()
+  checktask(self, "status")
+  if not self.done then return "running" end
+  return self.error ~= nil and "failed" or "done"
+end
+
+-- ecs.run() -> true | false, { err, ... }: runs every task to completion.
+-- Failures of tasks that nobody joined are returned (and logged).
+function M.run()
+  if in_task() then error("ecs.run cannot be called inside a task", 2) end
+  while ntasks > 0 do
+    if not can_progress() then error("ecs.run: deadlock: tasks wait on each other", 2) end
+    step(1)
+  end
+  local errs = {}
+  for t in pairs(failures) do
+    errs[#errs + 1] = t.error
+    failures[t] = nil
+  end
+  if #errs > 0 then
+    for _, e in ipairs(errs) do M.log.error("task failed", { error = tostring(e) }) end
+    return false, errs
+  end
+  return true
+end
+
+function M.sleep(s)
+  checktype(s, "number", 1, "sleep")
+  checknum(s, 0, huge, 1, "sleep", "must be a number >= 0")
+  if in_task() then
+    cyield(TOKEN, "sleep", s)
+    return
+  end
+  local untilt = mono() + s
+  repeat
+    local left = untilt - mono()
+    if left <= 0 then break end
+    step(left)
+  until false
+end
+
+------------------------------------------------------------------ parallel
+local par_opts = set { "concurrency", "progress", "label" }
+local default_concurrency, progress_default = 16, false
+local stderr_tty = core.stderr_isatty()
+
+-- ecsrun turns progress on by default when stderr is a terminal.
+function M.set_progress_default(on) progress_default = on and true or false end
+
+function M.set_default_concurrency(n)
+  checktype(n, "number", 1, "set_default_concurrency")
+  checknum(n, 1, huge, 1, "set_default_concurrency", "must be >= 1")
+  default_concurrency = floor(n)
+end
+
+-- Draws "label: done/total, failed, in flight, rate, ETA" on stderr (only
+-- when asked for, and the CLI asks only when stderr is a terminal; never on
+-- TERM=dumb or without TERM). The line is redrawn in place (\r, erase to end
+-- of line); a log line written meanwhile clears it first and the line comes
+-- back after it (I.progress in log.lua). The final draw replaces it with
+-- one summary line.
+local function progress_drawer(total, label)
+  local t0, last = mono(), 0
+  local prefix = label and (tostring(label) .. ": ") or ""
+  return function(done, failed, inflight, final)
+    local now = mono()
+    if not final and now - last < 0.1 then return end
+    last = now
+    local el = max(now - t0, 1e-9)
+    local rate = done / el
+    if final then
+      I.progress(("%s%d/%d done, %d failed in %.1fs"):format(prefix, done, total, failed, el), true)
+      return
+    end
+    local eta = rate > 0 and ("%.0fs"):format((total - done) / rate) or "?"
+    I.progress(("%s%d/%d done, %d failed, %d in flight, %.1f/s, ETA %s"):format(
+      prefix, done, total, failed, inflight, rate, eta))
+  end
+end
+
+local function progress_allowed()
+  local term = os.getenv("TERM")
+  return stderr_tty and term ~= nil and term ~= "" and term ~= "dumb"
+end
+
+-- ecs.parallel(items, fn, opts) -> results, errors: fn(item, i) for every item,
+-- at most opts.concurrency at once. results[i] is fn's first result; errors[i]
+-- the err it returned (nil, err) or the error it raised (with traceback).
+function M.parallel(items, fn, opts)
+  checktype(items, "table", 1, "parallel")
+  checktype(fn, "function", 2, "parallel")
+  opts = checkopts(opts, par_opts, 3, "parallel")
+  local conc = opts.concurrency or default_concurrency
+  checknum(conc, 1, huge, 3, "parallel", "concurrency: number >= 1 expected")
+  local n = #items
+  local results, errors = {}, {}
+  local nexti, done, failed, active = 0, 0, 0, 0
+  local want = opts.progress
+  if want == nil then want = progress_default end
+  if opts.label ~= nil and type(opts.label) ~= "string" then argerror(3, "parallel", "label: string expected") end
+  local draw = want and n > 0 and progress_allowed() and progress_drawer(n, opts.label) or nil
+  local function handler(e)
+    if type(e) == "table" then return e end
+    return debug.traceback(tostring(e), 2)
+  end
+  local current = {} -- worker number -> the item it runs
+  local function worker(w)
+    while true do
+      nexti = nexti + 1
+      local i = nexti
+      if i > n then return end
+      active = active + 1
+      current[w] = i
+      local ok, r, e = xpcall(fn, handler, items[i], i)
+      current[w] = nil
+      active = active - 1
+      if not ok then
+        errors[i] = r
+      elseif r == nil and e ~= nil then
+        errors[i] = e
+      else
+        results[i] = r
+      end
+      done = done + 1
+      if errors[i] ~= nil then failed = failed + 1 end
+      if draw and done < n then draw(done, failed, active, false) end -- the last is the final line
+    end
+  end
+  local ws = {}
+  for w = 1, min(floor(conc), max(n, 1)) do ws[w] = M.spawn(worker, w) end
+  local w = 1
+  while w <= #ws do
+    local ok, e = M.join(ws[w])
+    local i = current[w]
+    if not ok and i then -- the item ended its worker (a raw yield): its failure, and a new worker
+      current[w] = nil
+      errors[i], active, done, failed = e, active - 1, done + 1, failed + 1
+      if draw then draw(done, failed, active, false) end
+      ws[#ws + 1] = M.spawn(worker, #ws + 1)
+    elseif not ok then -- the worker itself broke: not an item failure
+      if draw then draw(done, failed, 0, true) end
+      error(e, 0)
+    end
+    w = w + 1
+  end
+  if draw then draw(done, failed, 0, true) end
+  return results, errors
+end
