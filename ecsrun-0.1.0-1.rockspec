@@ -1,5 +1,6 @@
 -- The `ecs` module (ecs.so, ecs/sim.so) and the ecsrun / ecs-sim programs,
--- built with CMake from a checkout: luarocks --lua-version 5.4 make
+-- built with CMake from a checkout: luarocks --lua-version 5.x make
+-- (5.1 to 5.4, or LuaJIT; the ecsrun CLI embeds Lua 5.4 and needs liblua5.4-dev)
 -- The version is project(VERSION) in CMakeLists.txt (a test checks they agree).
 rockspec_format = "3.0"
 package = "ecsrun"
@@ -22,7 +23,7 @@ libmbedtls-dev libcjson-dev libinih-dev libmicrohttpd-dev, and pkg-config).
   labels = { "cloud", "alibaba", "ecs" },
 }
 dependencies = {
-  "lua >= 5.4, < 5.5",
+  "lua >= 5.1, < 5.5",
 }
 build = {
   type = "cmake",
@@ -31,6 +32,8 @@ build = {
     CMAKE_INSTALL_PREFIX = "$(PREFIX)",
     CMAKE_INSTALL_BINDIR = "$(BINDIR)",
     ECS_LUA_CMOD_DIR = "$(LIBDIR)",
+    ECS_ROCK_LUA_INCDIR = "$(LUA_INCDIR)",
+    ECS_EXTRA_LUAS = "none",
     BUILD_TESTING = "OFF",
   },
 }

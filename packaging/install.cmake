@@ -4,6 +4,9 @@
 #   P/<libdir>/lua/5.4/ecs.so, .../ecs/sim.so  (where stock lua5.4 looks:
 #       /usr/lib/<multiarch>/lua/5.4 for prefix /usr, /usr/local/lib/lua/5.4
 #       for /usr/local; ECS_LUA_CMOD_DIR overrides, luarocks sets it)
+#   P/<libdir>/lua/5.1, 5.2, 5.3/ecs.so (+ ecs/sim.so): the same module for
+#       each other Lua it was built for (ECS_EXTRA_LUAS); LuaJIT loads the
+#       5.1 one (LuaJIT's own build is installed only when 5.1's is not)
 #   P/share/man/man1/ecsrun.1, ecs-sim.1
 #   P/share/doc/ecsrun/  README.md, lua-api.md, ecs.lua (LuaCATS types),
 #                        examples/ (the demo playbooks and fleets)
@@ -13,8 +16,26 @@ set(ECS_LUA_CMOD_DIR "${CMAKE_INSTALL_LIBDIR}/lua/${ECS_LUA_ABI}" CACHE STRING
     "Where the ecs Lua C module is installed (relative to the prefix, or absolute)")
 
 install(TARGETS ecsrun ecs-sim RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(TARGETS ecs_module LIBRARY DESTINATION ${ECS_LUA_CMOD_DIR})
-install(TARGETS ecs_sim_module LIBRARY DESTINATION ${ECS_LUA_CMOD_DIR}/ecs)
+if(ECS_ROCK_LUA)
+  # luarocks make: the module for the rock's Lua goes where luarocks says
+  install(TARGETS ecs_module_rock LIBRARY DESTINATION ${ECS_LUA_CMOD_DIR})
+  install(TARGETS ecs_sim_module_rock LIBRARY DESTINATION ${ECS_LUA_CMOD_DIR}/ecs)
+else()
+  install(TARGETS ecs_module LIBRARY DESTINATION ${ECS_LUA_CMOD_DIR})
+  install(TARGETS ecs_sim_module LIBRARY DESTINATION ${ECS_LUA_CMOD_DIR}/ecs)
+  foreach(v ${ECS_LUA_MODULES})
+    string(REPLACE "." "" tag "${v}")
+    set(abi ${v})
+    if(v STREQUAL "luajit")
+      if("5.1" IN_LIST ECS_LUA_MODULES)
+        continue()
+      endif()
+      set(abi 5.1)
+    endif()
+    install(TARGETS ecs_module_${tag} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/lua/${abi})
+    install(TARGETS ecs_sim_module_${tag} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/lua/${abi}/ecs)
+  endforeach()
+endif()
 install(FILES docs/man/ecsrun.1 docs/man/ecs-sim.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES README.md docs/lua-api.md docs/fleet.md types/ecs.lua DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES scripts/reactivate_expired.lua scripts/reactivate_tagged.lua

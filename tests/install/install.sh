@@ -1,9 +1,11 @@
 #!/bin/sh
 # `cmake --install` into a scratch prefix puts every file where it belongs
 # and the installed files work (smoke.sh); `man` finds the installed pages.
-# usage: install.sh SOURCE_DIR BUILD_DIR SCRATCH VERSION LUA CMOD_DIR(relative)
+# usage: install.sh SOURCE_DIR BUILD_DIR SCRATCH VERSION LUA CMOD_DIR(relative) [OTHER_LUAS]
+# OTHER_LUAS: "5.1 5.3 luajit ...", the other Luas the module was built for:
+# each interpreter must load its module from <libdir>/lua/<abi>.
 set -eu
-src=$1 build=$2 T=$3 VERSION=$4 LUA=$5 cmod=$6
+src=$1 build=$2 T=$3 VERSION=$4 LUA=$5 cmod=$6 others=${7:-}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 rm -rf "$T" && mkdir -p "$T"
 cmake --install "$build" --prefix "$T/prefix" >"$T/install.log" || { cat "$T/install.log"; fail "cmake --install"; }
@@ -30,4 +32,11 @@ env -u LD_PRELOAD MANPATH="$ROOT/share/man" MANWIDTH=80 man ecs-sim 2>/dev/null 
   fail "man ecs-sim"
 . "$(dirname "$0")/smoke.sh"
 smoke
+libdir=$(dirname "$CMOD")
+for v in $others; do
+  case $v in luajit) LUA=luajit abi=5.1 ;; *) LUA=lua$v abi=$v ;; esac
+  CMOD=$libdir/$abi
+  [ -f "$CMOD/ecs.so" ] && [ -f "$CMOD/ecs/sim.so" ] || fail "no module for $v in $CMOD"
+  smoke_module
+done
 echo "ok: installed into $ROOT"

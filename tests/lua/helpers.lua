@@ -29,7 +29,7 @@ end
 function H.read(path)
   local f = io.open(path, "rb")
   if not f then return nil end
-  local s = f:read("a")
+  local s = f:read("*a")
   f:close()
   return s
 end
@@ -64,16 +64,22 @@ end
 -- url(), state(), requests(), client() (ecs.sim.connect) and stop(). Any
 -- simulator still running when the Lua state closes is killed then.
 local live = {}
-H._reaper = setmetatable({}, { __gc = function()
+local function reap()
   for pid in pairs(live) do os.execute("kill " .. pid .. " 2>/dev/null") end
-end })
+end
+if newproxy then -- Lua 5.1 / LuaJIT: __gc only on userdata
+  H._reaper = newproxy(true)
+  getmetatable(H._reaper).__gc = reap
+else
+  H._reaper = setmetatable({}, { __gc = reap })
+end
 
 function H.sim_process(fleet, args)
   local path = H.write(H.tmpname(".json"), type(fleet) == "string" and fleet or ecs.json.encode(fleet))
   local outfile = H.tmpname(".sim")
   local p = assert(io.popen(("%s --quiet %s %s >%s 2>&1 </dev/null & echo $!"):format(
     H.ecs_sim, args or "", path, outfile), "r"))
-  local pid = p:read("l")
+  local pid = p:read("*l")
   p:close()
   local first
   for _ = 1, 500 do
@@ -99,6 +105,37 @@ function H.sim_process(fleet, args)
   return h
 end
 
+-- The same on every Lua: 5.1 has no table.pack/unpack, os.execute gives a
+-- number there, and utf8 is 5.3's.
+H.pack = table.pack or function(...) return { n = select("#", ...), ... } end
+H.unpack = table.unpack or unpack
+function H.sh_ok(cmd)
+  local r = os.execute(cmd)
+  return r == true or r == 0
+end
+-- Is s valid UTF-8 (no overlong forms, surrogates or values past U+10FFFF)?
+function H.utf8_valid(s)
+  if utf8 and utf8.len then return utf8.len(s) ~= nil end
+  local i, n = 1, #s
+  while i <= n do
+    local c = s:byte(i)
+    local len, min = 1, 0
+    if c >= 0xF0 and c <= 0xF4 then len, min = 4, 0x10000
+    elseif c >= 0xE0 then len, min = 3, 0x800
+    elseif c >= 0xC2 and c < 0xE0 then len, min = 2, 0x80
+    elseif c >= 0x80 then return false end
+    local cp = len == 1 and c or c % (2 ^ (7 - len))
+    for k = 1, len - 1 do
+      local b = s:byte(i + k)
+      if not b or b < 0x80 or b > 0xBF then return false end
+      cp = cp * 64 + b % 64
+    end
+    if cp < min or cp > 0x10FFFF or (cp >= 0xD800 and cp <= 0xDFFF) then return false end
+    i = i + len
+  end
+  return true
+end
+
 -- Runs a shell command line; returns output (stdout+stderr unless split)
 -- and the exit code.
 function H.run(cmdline, opts)
@@ -106,7 +143,7 @@ function H.run(cmdline, opts)
   local errfile = opts.split and H.tmpname(".err") or nil
   local full = cmdline .. (errfile and (" 2>" .. errfile) or " 2>&1") .. "; echo \"__EXIT:$?\""
   local p = assert(io.popen(full, "r"))
-  local out = p:read("a")
+  local out = p:read("*a")
   p:close()
   local code = tonumber(out:match("__EXIT:(%d+)%s*$"))
   out = out:gsub("__EXIT:%d+%s*$", "")

@@ -20,7 +20,7 @@ local LOAD = H.src .. "/tests/load/"
 
 local function ldd_has_asan(bin)
   local p = io.popen("ldd " .. H.shquote(bin) .. " 2>/dev/null")
-  local s = p and p:read("a") or ""
+  local s = p and p:read("*a") or ""
   if p then p:close() end
   return s:find("libasan", 1, true) ~= nil
 end
@@ -36,7 +36,7 @@ local CONC = env_num("ECS_LOAD_CONCURRENCY", 64)
 local MIN_REQUESTS = env_num("ECS_LOAD_MIN_REQUESTS", NINST >= 12000 and 50000 or NINST * 4)
 local RSS_CALLS = env_num("ECS_LOAD_RSS_CALLS", sanitized and 4000 or 20000)
 local AUDIT_DIR = os.getenv("ECS_LOAD_AUDIT_DIR")
-if not AUDIT_DIR and os.execute("test -d /dev/shm -a -w /dev/shm") then AUDIT_DIR = "/dev/shm" end
+if not AUDIT_DIR and H.sh_ok("test -d /dev/shm -a -w /dev/shm") then AUDIT_DIR = "/dev/shm" end
 
 local function report(name, text)
   io.stderr:write(text, "\n")
@@ -78,13 +78,13 @@ describe("load", function()
   it("many tasks in several ecsrun processes: every instance reactivated exactly once, nothing lost or unannounced", function()
     local fleet = H.tmpname("_load-fleet.json")
     -- a throttle the run reaches in some seconds (it also bounds the rate)
-    local limit = math.max(100, NINST // 6)
+    local limit = math.max(100, math.floor(NINST / 6))
     assert(loadfile(LOAD .. "gen_fleet.lua"))(tostring(NINST), fleet, tostring(limit))
     local sim = H.sim_process(H.read(fleet))
     os.remove(fleet)
     local url = sim:url()
     -- the workers, in the background; each writes its exit code when done
-    local per = NINST // NPROCS
+    local per = math.floor(NINST / NPROCS)
     local procs = {}
     local t0 = ecs.now()
     for p = 1, NPROCS do

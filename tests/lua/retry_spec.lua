@@ -33,10 +33,10 @@ local function time_scaled(sim, fn)
     waits[#waits + 1] = s
     sim:advance(s)
   end
-  local r = table.pack(pcall(fn))
+  local r = H.pack(pcall(fn))
   ecs.sleep = real
   if not r[1] then error(r[2], 0) end
-  return waits, table.unpack(r, 2, r.n)
+  return waits, H.unpack(r, 2, r.n)
 end
 
 -- Moves the simulator's clock to just after the start of a window of w
