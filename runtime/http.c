@@ -20,6 +20,7 @@
  * into r->err; curl's own error text is checked for them before use.
  */
 #include "http.h"
+#include "version.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,9 +36,6 @@
 
 #include <curl/curl.h>
 
-#define HTTP_DEFAULT_CONNECT_MS 5000L
-#define HTTP_DEFAULT_TIMEOUT_MS 10000L
-#define HTTP_DEFAULT_MAX_RESPONSE ((size_t)8 << 20)
 #define HTTP_MAX_HEADER_BYTES ((size_t)256 << 10)
 #define HTTP_FREE_EASY_MAX 512
 #define HTTP_EVENTS 256             /* epoll events taken per wait */
@@ -433,8 +431,8 @@ static int build_headers(xfer *x, const ecs_http_req *r) {
 static CURLcode setup_easy(xfer *x, ecs_http_req *r, int loopback) {
   CURL *e = x->easy;
   CURLcode c = CURLE_OK;
-  long cto = r->connect_timeout_ms > 0 ? r->connect_timeout_ms : HTTP_DEFAULT_CONNECT_MS;
-  long to = r->timeout_ms > 0 ? r->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
+  long cto = r->connect_timeout_ms > 0 ? r->connect_timeout_ms : ECS_DEFAULT_CONNECT_MS;
+  long to = r->timeout_ms > 0 ? r->timeout_ms : ECS_DEFAULT_TIMEOUT_MS;
   const char *method = r->method ? r->method : "GET";
 #define SET(opt, val) if (c == CURLE_OK) c = curl_easy_setopt(e, opt, val)
   SET(CURLOPT_URL, r->url);
@@ -486,7 +484,7 @@ int ecs_http_submit(ecs_http *h, ecs_http_req *r) {
     return ecs_error_set(&r->err, ECS_KIND_TRANSPORT, "EHTTP", "out of memory");
   }
   x->r = r;
-  x->max_response = r->max_response ? r->max_response : HTTP_DEFAULT_MAX_RESPONSE;
+  x->max_response = r->max_response ? r->max_response : ECS_DEFAULT_MAX_RESPONSE;
   if (check_url_cached(h, r, x->host, sizeof x->host, &loopback) < 0) goto fail;
   x->easy = h->nfree ? h->free_easy[--h->nfree] : curl_easy_init();
   if (!x->easy) {

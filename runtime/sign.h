@@ -46,16 +46,18 @@ int ecs_sign_v3(const char *method, const char *pathname,
 void ecs_sign_v3_out_free(ecs_sign_v3_out *out);
 
 /* Lower-case hex SHA-256 of data into hex[65]. Returns 0 or -1. */
-int ecs_sha256_hex(const void *data, size_t n, char hex[65]);
+int ecs_sign_sha256_hex(const void *data, size_t n, char hex[65]);
 
 /* Fills out with n random bytes as 2n lower-case hex characters plus NUL
  * (out must hold 2n+1). Uses getrandom(2). Returns 0 or -1. */
-int ecs_random_hex(char *out, size_t n);
+int ecs_sign_random_hex(char *out, size_t n);
 
 /* Current UTC time as "YYYY-MM-DDThh:mm:ssZ" into out[21]. */
-void ecs_timestamp(char out[21]);
+void ecs_sign_timestamp(char out[21]);
 
 /* Constant-time comparison of two NUL-terminated strings: 1 if equal. */
-int ecs_secure_equal(const char *a, const char *b);
+int ecs_sign_secure_equal(const char *a, const char *b);
+
+#include "old_names.h" /* TEMPORARY, see there */
 
 #endif

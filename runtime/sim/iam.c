@@ -118,7 +118,7 @@ static int issue(ecs_sim *s, size_t ri, long long now_ms, long seconds, cJSON *b
   sim_issued e;
   int rc = -1;
   memset(&e, 0, sizeof e);
-  if (ecs_random_hex(id, 12) < 0 || ecs_random_hex(sec, 15) < 0 || ecs_random_hex(tok, 48) < 0)
+  if (ecs_sign_random_hex(id, 12) < 0 || ecs_sign_random_hex(sec, 15) < 0 || ecs_sign_random_hex(tok, 48) < 0)
     return -1;
   snprintf(e.id, sizeof e.id, "STS.%s", id);
   e.expiration = now_ms / 1000 + seconds;
@@ -254,7 +254,7 @@ void sim_sts_dispatch(ecs_sim *s, sim_req *req, sim_resp *r) {
       sim_fail(r, 404, "EntityNotExist.OIDCProvider", "The specified OIDC provider does not exist.");
       return;
     }
-    if (!ecs_secure_equal(tok, ro->oidc_token)) {
+    if (!ecs_sign_secure_equal(tok, ro->oidc_token)) {
       sim_fail(r, 400, "AuthenticationFail.OIDCToken.Invalid", "The OIDC token is invalid.");
       return;
     }
@@ -314,7 +314,7 @@ static int md_token(ecs_sim *s, sim_req *req, sim_resp *r, const char **ctype, c
   if (*end || end == ttl || secs < 1 || secs > 21600)
     return text(r, 400, "InvalidTTL", ctype, body, "text/plain",
                 "X-aliyun-ecs-metadata-token-ttl-seconds must be 1..21600");
-  if (ecs_random_hex(tok, 16) < 0 || pthread_mutex_lock(&s->mu) != 0)
+  if (ecs_sign_random_hex(tok, 16) < 0 || pthread_mutex_lock(&s->mu) != 0)
     return text(r, 500, "InternalError", ctype, body, "text/plain", "Internal Error");
   if (!s->mdtokens && !(s->mdtokens = calloc(MAX_MDTOKENS, sizeof *s->mdtokens))) {
     pthread_mutex_unlock(&s->mu);
@@ -343,7 +343,7 @@ static int md_auth(ecs_sim *s, sim_req *req, sim_resp *r, const char **ctype, ch
   }
   if (pthread_mutex_lock(&s->mu) == 0) {
     for (i = 0; i < s->nmdtokens; i++)
-      if (ecs_secure_equal(s->mdtokens[i].token, tok) && s->mdtokens[i].expires_ms > req->now_ms)
+      if (ecs_sign_secure_equal(s->mdtokens[i].token, tok) && s->mdtokens[i].expires_ms > req->now_ms)
         ok = 1;
     pthread_mutex_unlock(&s->mu);
   }

@@ -20,6 +20,7 @@
 
 #include <microhttpd.h>
 
+#include "file.h"
 #include "sim.h"
 #include "version.h"
 
@@ -29,44 +30,11 @@ static const char usage[] =
     "       ecs-sim --version | --help\n"
     "FLEET.json: at most 64 MiB, each key once per object (docs/fleet.md).\n";
 
-/* Reads a whole file; NULL on failure (*n > ECS_SIM_FLEET_MAX_BYTES when it
- * is larger than that: it is not read further). Caller frees. */
-static char *read_file(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  char *buf = NULL, *nb;
-  size_t cap = 0, len = 0, got;
-  if (!f) return NULL;
-  for (;;) {
-    if (len + 4096 > cap) {
-      cap = cap ? cap * 2 : 8192;
-      if (!(nb = realloc(buf, cap))) break;
-      buf = nb;
-    }
-    got = fread(buf + len, 1, cap - len, f);
-    len += got;
-    if (got == 0) break;
-    if (len > ECS_SIM_FLEET_MAX_BYTES) {
-      fclose(f);
-      free(buf);
-      *n = len;
-      return NULL;
-    }
-  }
-  if (ferror(f) || !buf || len + 4096 > cap) {
-    fclose(f);
-    free(buf);
-    return NULL;
-  }
-  fclose(f);
-  *n = len;
-  return buf;
-}
-
 int main(int argc, char **argv) {
   ecs_sim_opts o = {.latency_ms = -1};
   const char *fleet = NULL;
-  char err[512], *text, *end;
-  size_t n = 0;
+  char err[512], *end;
+  ecs_buf text = {0};
   sigset_t set;
   ecs_sim *s;
   int i, sig;
@@ -107,19 +75,19 @@ int main(int argc, char **argv) {
     fprintf(stderr, "ecs-sim: --tls-cert and --tls-key go together\n%s", usage);
     return 2;
   }
-  if (!(text = read_file(fleet, &n))) {
-    if (n > ECS_SIM_FLEET_MAX_BYTES)
+  if ((i = ecs_file_read(fleet, ECS_SIM_FLEET_MAX_BYTES, &text)) != 0) {
+    if (i == ECS_FILE_TOO_LARGE)
       fprintf(stderr, "ecs-sim: %s: (top level): larger than %zu MiB\n", fleet,
               ECS_SIM_FLEET_MAX_BYTES >> 20);
     else
       fprintf(stderr, "ecs-sim: %s: cannot read\n", fleet);
     return 2;
   }
-  i = ecs_sim_check_fleet(text, n, err, sizeof err);
+  i = ecs_sim_check_fleet(text.data, text.len, err, sizeof err);
   if (i < 0) {
     /* err is "fleet: <field>: <problem>"; name the file instead */
     fprintf(stderr, "ecs-sim: %s: %s\n", fleet, strncmp(err, "fleet: ", 7) == 0 ? err + 7 : err);
-    free(text);
+    ecs_buf_wipe(&text); /* a fleet holds key secrets */
     return 2;
   }
   sigemptyset(&set);
@@ -127,12 +95,12 @@ int main(int argc, char **argv) {
   sigaddset(&set, SIGTERM);
   if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) {
     fprintf(stderr, "ecs-sim: cannot block signals\n");
-    free(text);
+    ecs_buf_wipe(&text); /* a fleet holds key secrets */
     return 1;
   }
   signal(SIGPIPE, SIG_IGN);
-  s = ecs_sim_start(text, n, &o, err, sizeof err);
-  free(text);
+  s = ecs_sim_start(text.data, text.len, &o, err, sizeof err);
+  ecs_buf_wipe(&text); /* a fleet holds key secrets */
   if (!s) {
     fprintf(stderr, "ecs-sim: %s\n", err);
     return 1;
