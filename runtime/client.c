@@ -314,6 +314,26 @@ static int endpoint_base(const ecs_client_config *cfg, const char *rid, ecs_buf 
   return 0;
 }
 
+/* The API version the request carries: cfg's, else the product's default.
+ * NULL with err set (ECONFIG) for a bad product code or version. */
+static const char *api_version(const ecs_client_config *cfg, ecs_error *err) {
+  const char *version;
+  if (cfg->product && !ecs_product_valid(cfg->product)) {
+    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "invalid product code");
+    return NULL;
+  }
+  if (!(version = cfg->version ? cfg->version : ecs_product_default_version(cfg->product))) {
+    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "product '%.32s' needs an API version",
+                  cfg->product);
+    return NULL;
+  }
+  if (!ecs_product_version_valid(version)) { /* it becomes a header: no CR/LF */
+    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "invalid API version (expected YYYY-MM-DD)");
+    return NULL;
+  }
+  return version;
+}
+
 /* Builds the signed request (see client.h). The steps: credentials check,
  * region and endpoint, then the V3 or V1 layout. On failure req may hold
  * partial output; the caller frees it as usual. */
@@ -346,19 +366,7 @@ int ecs_client_prepare_retry(const ecs_client_config *cfg, const ecs_creds *cred
   if (params && ecs_params_copy(&p, params) < 0) goto oom;
   rid = (region && *region) ? region : ecs_params_get(&p, "RegionId");
   if (!rid || !*rid) rid = (cfg->region && *cfg->region) ? cfg->region : NULL;
-  if (cfg->product && !ecs_product_valid(cfg->product)) {
-    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "invalid product code");
-    goto out;
-  }
-  if (!(version = cfg->version ? cfg->version : ecs_product_default_version(cfg->product))) {
-    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "product '%.32s' needs an API version",
-                  cfg->product);
-    goto out;
-  }
-  if (!ecs_product_version_valid(version)) { /* it becomes a header: no CR/LF */
-    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "invalid API version (expected YYYY-MM-DD)");
-    goto out;
-  }
+  if (!(version = api_version(cfg, err))) goto out;
   if (rid && ecs_product_is_ecs(cfg->product) && !ecs_params_get(&p, "RegionId") &&
       ecs_params_add(&p, "RegionId", rid) < 0)
     goto oom;

@@ -555,14 +555,12 @@ static int leaks_request(const char *s, const ecs_http_req *r) {
   return 0;
 }
 
-/* Fills r->err for a failed transfer from curl's result code. sent: bytes of
- * request already issued, which makes timeouts and resets ambiguous. */
-static void map_error(xfer *x, CURLcode res, int sent) {
-  ecs_http_req *r = x->r;
-  const char *why = x->errbuf[0] && !leaks_request(x->errbuf, r) ? x->errbuf
-                                                               : curl_easy_strerror(res);
+/* The error code for curl's result (ETIMEDOUT, ECONNECT, ERESET, ETLS,
+ * ETOOBIG or EHTTP); clears *retryable for TLS failures and *ambiguous for
+ * failures to connect; sets x->too_big = 3 for a header line over curl's
+ * limit. */
+static const char *error_code(xfer *x, CURLcode res, int sent, int *retryable, int *ambiguous) {
   const char *code = "EHTTP";
-  int retryable = 1, ambiguous = sent;
   switch (res) {
     case CURLE_OPERATION_TIMEDOUT:
       code = "ETIMEDOUT";
@@ -571,7 +569,7 @@ static void map_error(xfer *x, CURLcode res, int sent) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
       code = "ECONNECT";
-      ambiguous = 0;
+      *ambiguous = 0;
       break;
     case CURLE_GOT_NOTHING:
     case CURLE_RECV_ERROR:
@@ -593,7 +591,7 @@ static void map_error(xfer *x, CURLcode res, int sent) {
     case CURLE_SSL_ENGINE_INITFAILED:
     case CURLE_USE_SSL_FAILED:
       code = "ETLS";
-      retryable = 0;
+      *retryable = 0;
       break;
     case CURLE_FILESIZE_EXCEEDED:
       code = "ETOOBIG";
@@ -604,7 +602,7 @@ static void map_error(xfer *x, CURLcode res, int sent) {
     case CURLE_OUT_OF_MEMORY:
       /* libcurl < 8.6 says this when one header line (or the status line)
        * passes CURL_MAX_HTTP_HEADER: an answer is arriving, no body yet */
-      if (sent && r->resp_body.len == 0) {
+      if (sent && x->r->resp_body.len == 0) {
         code = "ETOOBIG";
         x->too_big = 3;
       }
@@ -618,6 +616,17 @@ static void map_error(xfer *x, CURLcode res, int sent) {
     default:
       break;
   }
+  return code;
+}
+
+/* Fills r->err for a failed transfer from curl's result code. sent: bytes of
+ * request already issued, which makes timeouts and resets ambiguous. */
+static void map_error(xfer *x, CURLcode res, int sent) {
+  ecs_http_req *r = x->r;
+  const char *why = x->errbuf[0] && !leaks_request(x->errbuf, r) ? x->errbuf
+                                                               : curl_easy_strerror(res);
+  int retryable = 1, ambiguous = sent;
+  const char *code = error_code(x, res, sent, &retryable, &ambiguous);
   if (strcmp(code, "ETOOBIG") == 0) {
     if (x->too_big == 3)
       ecs_error_set(&r->err, ECS_KIND_TRANSPORT, code,

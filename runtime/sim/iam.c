@@ -211,6 +211,23 @@ static int trusted(ecs_sim *s, const sim_role *ro, const char *ak) {
   return 0;
 }
 
+/* AssumeRoleWithOIDC's own checks: the provider ARN and the token the role
+ * expects. 1 when it answered r with the error, else 0. */
+static int oidc_refused(const sim_role *ro, const ecs_params *p, sim_resp *r) {
+  const char *pa = ecs_params_get(p, "OIDCProviderArn"), *tok = ecs_params_get(p, "OIDCToken");
+  if (!pa || !*pa) { sim_missing(r, "OIDCProviderArn"); return 1; }
+  if (!tok || !*tok) { sim_missing(r, "OIDCToken"); return 1; }
+  if (!ro->oidc_provider_arn || strcmp(pa, ro->oidc_provider_arn) != 0) {
+    sim_fail(r, 404, "EntityNotExist.OIDCProvider", "The specified OIDC provider does not exist.");
+    return 1;
+  }
+  if (!ecs_sign_secure_equal(tok, ro->oidc_token)) {
+    sim_fail(r, 400, "AuthenticationFail.OIDCToken.Invalid", "The OIDC token is invalid.");
+    return 1;
+  }
+  return 0;
+}
+
 void sim_sts_dispatch(ecs_sim *s, sim_req *req, sim_resp *r) {
   const ecs_params *p = &req->params;
   const char *arn = ecs_params_get(p, "RoleArn"), *sess = ecs_params_get(p, "RoleSessionName");
@@ -246,18 +263,7 @@ void sim_sts_dispatch(ecs_sim *s, sim_req *req, sim_resp *r) {
     return;
   }
   if (oidc) {
-    const sim_role *ro = &s->f.roles[ri];
-    const char *pa = ecs_params_get(p, "OIDCProviderArn"), *tok = ecs_params_get(p, "OIDCToken");
-    if (!pa || !*pa) { sim_missing(r, "OIDCProviderArn"); return; }
-    if (!tok || !*tok) { sim_missing(r, "OIDCToken"); return; }
-    if (!ro->oidc_provider_arn || strcmp(pa, ro->oidc_provider_arn) != 0) {
-      sim_fail(r, 404, "EntityNotExist.OIDCProvider", "The specified OIDC provider does not exist.");
-      return;
-    }
-    if (!ecs_sign_secure_equal(tok, ro->oidc_token)) {
-      sim_fail(r, 400, "AuthenticationFail.OIDCToken.Invalid", "The OIDC token is invalid.");
-      return;
-    }
+    if (oidc_refused(&s->f.roles[ri], p, r)) return;
   } else if (!trusted(s, &s->f.roles[ri], req->access_key_id)) {
     sim_fail(r, 403, "NoPermission",
              "You are not authorized to do this action. You should be authorized by RAM.");
