@@ -1,5 +1,8 @@
 /* sign.h - Alibaba Cloud request signatures: RPC V1 (HMAC-SHA1) and V3
- * (ACS3-HMAC-SHA256), with mbedTLS. Pure functions: no clock, no randomness.
+ * (ACS3-HMAC-SHA256), with mbedTLS. The signers are pure functions (no
+ * clock, no randomness: the caller passes the date and nonce in params or
+ * headers); the helpers below them are not: ecs_sign_random_hex reads
+ * getrandom(2) and ecs_sign_timestamp the clock.
  */
 #ifndef ECS_SIGN_H
 #define ECS_SIGN_H
