@@ -30,7 +30,7 @@ ecs_audit *ecs_audit_open(const char *path, ecs_error *e) {
     ecs_error_set(e, ECS_KIND_CONFIG, "ECONFIG", "cannot open the audit file %s: out of memory", path);
     return NULL;
   }
-  if (ecs_random_hex(a->run, RUN_ID_BYTES) < 0) {
+  if (ecs_sign_random_hex(a->run, RUN_ID_BYTES) < 0) {
     ecs_error_set(e, ECS_KIND_CONFIG, "ECONFIG", "cannot open the audit file %s: no random run id: %s",
                   path, strerror(errno));
     free(a->path);
@@ -112,7 +112,7 @@ static int append(ecs_audit *a, cJSON *rec, const char *what, const char *action
 static cJSON *record(const ecs_audit *a, const char *event, unsigned long seq, const ecs_audit_call *c) {
   char ts[21], id[64];
   cJSON *rec = cJSON_CreateObject();
-  ecs_timestamp(ts);
+  ecs_sign_timestamp(ts);
   snprintf(id, sizeof id, "%s-%lu", a->run, seq);
   if (!rec || add_str(rec, "time", ts) < 0 || add_str(rec, "run", a->run) < 0 ||
       add_str(rec, "event", event) < 0 || add_str(rec, "id", id) < 0 ||
@@ -129,7 +129,7 @@ static int add_params(cJSON *rec, const ecs_params *p) {
   size_t i;
   if (!o) return -1;
   for (i = 0; p && i < p->n; i++) {
-    const char *v = ecs_is_secret_name(p->v[i].name) ? ECS_REDACTED : p->v[i].value;
+    const char *v = ecs_redact_is_secret_name(p->v[i].name) ? ECS_REDACTED : p->v[i].value;
     if (add_str(o, p->v[i].name, v ? v : "") < 0) return -1;
   }
   return 0;

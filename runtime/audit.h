@@ -10,7 +10,7 @@
  * "run" is 16 hex characters from getrandom(2), fresh for every opened file
  * handle, so ids never repeat across runs (a PID does). Every string is made
  * valid UTF-8 (invalid bytes become U+FFFD) and parameters whose names are
- * secret (ecs_is_secret_name) are written as "[redacted]": every line is
+ * secret (ecs_redact_is_secret_name) are written as "[redacted]": every line is
  * valid JSON and holds no secret. Lua-free.
  */
 #ifndef ECS_AUDIT_H

@@ -129,6 +129,12 @@ void ecs_buf_wipe(ecs_buf *b) {
   ecs_buf_free(b);
 }
 
+int ecs_str_dup(char **dst, const char *src) {
+  *dst = NULL;
+  if (src && !(*dst = strdup(src))) return -1;
+  return 0;
+}
+
 void ecs_free_secret(char *s) {
   if (s) {
     ecs_zeroize(s, strlen(s));

@@ -72,6 +72,9 @@ void ecs_params_wipe(ecs_params *p);
 /* Deep copy. 0 or -1 (dst is left empty on failure). */
 int ecs_params_copy(ecs_params *dst, const ecs_params *src);
 
+/* *dst = a heap copy of src, or NULL when src is NULL. 0, or -1 when out of
+ * memory (*dst NULL). */
+int ecs_str_dup(char **dst, const char *src);
 /* Wipes a heap string with zeros and frees it (NULL is fine). */
 void ecs_free_secret(char *s);
 /* Overwrites n bytes at p with zeros; never dropped as a dead store. The one

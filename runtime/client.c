@@ -26,17 +26,14 @@
 #include "version.h"
 
 
-#define DEFAULT_CONNECT_MS 5000L
-#define DEFAULT_TIMEOUT_MS 10000L
-#define DEFAULT_MAX_RESPONSE ((size_t)8 << 20)
 #define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 void ecs_client_config_init(ecs_client_config *c) {
   memset(c, 0, sizeof *c);
   c->signature = 3;
-  c->connect_timeout_ms = DEFAULT_CONNECT_MS;
-  c->timeout_ms = DEFAULT_TIMEOUT_MS;
-  c->max_response = DEFAULT_MAX_RESPONSE;
+  c->connect_timeout_ms = ECS_DEFAULT_CONNECT_MS;
+  c->timeout_ms = ECS_DEFAULT_TIMEOUT_MS;
+  c->max_response = ECS_DEFAULT_MAX_RESPONSE;
 }
 
 void ecs_client_config_free(ecs_client_config *c) {
@@ -50,20 +47,13 @@ void ecs_client_config_free(ecs_client_config *c) {
   ecs_client_config_init(c);
 }
 
-/* strdup that keeps NULL. 0 or -1. */
-static int dup_opt(char **dst, const char *src) {
-  *dst = NULL;
-  if (src && !(*dst = strdup(src))) return -1;
-  return 0;
-}
-
 int ecs_client_config_copy(ecs_client_config *dst, const ecs_client_config *src) {
   *dst = *src;
-  if (dup_opt(&dst->region, src->region) < 0 || dup_opt(&dst->endpoint, src->endpoint) < 0 ||
-      dup_opt(&dst->network, src->network) < 0 ||
-      dup_opt(&dst->user_agent, src->user_agent) < 0 ||
-      dup_opt(&dst->ca_file, src->ca_file) < 0 || dup_opt(&dst->product, src->product) < 0 ||
-      dup_opt(&dst->version, src->version) < 0) {
+  if (ecs_str_dup(&dst->region, src->region) < 0 || ecs_str_dup(&dst->endpoint, src->endpoint) < 0 ||
+      ecs_str_dup(&dst->network, src->network) < 0 ||
+      ecs_str_dup(&dst->user_agent, src->user_agent) < 0 ||
+      ecs_str_dup(&dst->ca_file, src->ca_file) < 0 || ecs_str_dup(&dst->product, src->product) < 0 ||
+      ecs_str_dup(&dst->version, src->version) < 0) {
     ecs_client_config_free(dst);
     return -1;
   }
@@ -157,7 +147,7 @@ static int copy_settings(const ecs_client_config *cfg, ecs_http_req *req) {
   req->max_response = cfg->max_response;
   req->insecure_http = cfg->insecure_http;
   free(req->ca_file);
-  return dup_opt(&req->ca_file, cfg->ca_file);
+  return ecs_str_dup(&req->ca_file, cfg->ca_file);
 }
 
 /* The x-acs-credentials-provider value for creds, as the SDK names it. */
@@ -324,6 +314,26 @@ static int endpoint_base(const ecs_client_config *cfg, const char *rid, ecs_buf 
   return 0;
 }
 
+/* The API version the request carries: cfg's, else the product's default.
+ * NULL with err set (ECONFIG) for a bad product code or version. */
+static const char *api_version(const ecs_client_config *cfg, ecs_error *err) {
+  const char *version;
+  if (cfg->product && !ecs_product_valid(cfg->product)) {
+    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "invalid product code");
+    return NULL;
+  }
+  if (!(version = cfg->version ? cfg->version : ecs_product_default_version(cfg->product))) {
+    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "product '%.32s' needs an API version",
+                  cfg->product);
+    return NULL;
+  }
+  if (!ecs_product_version_valid(version)) { /* it becomes a header: no CR/LF */
+    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "invalid API version (expected YYYY-MM-DD)");
+    return NULL;
+  }
+  return version;
+}
+
 /* Builds the signed request (see client.h). The steps: credentials check,
  * region and endpoint, then the V3 or V1 layout. On failure req may hold
  * partial output; the caller frees it as usual. */
@@ -356,26 +366,14 @@ int ecs_client_prepare_retry(const ecs_client_config *cfg, const ecs_creds *cred
   if (params && ecs_params_copy(&p, params) < 0) goto oom;
   rid = (region && *region) ? region : ecs_params_get(&p, "RegionId");
   if (!rid || !*rid) rid = (cfg->region && *cfg->region) ? cfg->region : NULL;
-  if (cfg->product && !ecs_product_valid(cfg->product)) {
-    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "invalid product code");
-    goto out;
-  }
-  if (!(version = cfg->version ? cfg->version : ecs_product_default_version(cfg->product))) {
-    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "product '%.32s' needs an API version",
-                  cfg->product);
-    goto out;
-  }
-  if (!ecs_product_version_valid(version)) { /* it becomes a header: no CR/LF */
-    ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "invalid API version (expected YYYY-MM-DD)");
-    goto out;
-  }
+  if (!(version = api_version(cfg, err))) goto out;
   if (rid && ecs_product_is_ecs(cfg->product) && !ecs_params_get(&p, "RegionId") &&
       ecs_params_add(&p, "RegionId", rid) < 0)
     goto oom;
   if ((erc = endpoint_base(cfg, rid, &base, &host, err)) == -2) goto oom;
   if (erc < 0) goto out;
-  ecs_timestamp(date);
-  if (ecs_random_hex(nonce, 32) < 0) {
+  ecs_sign_timestamp(date);
+  if (ecs_sign_random_hex(nonce, 32) < 0) {
     ecs_error_set(err, ECS_KIND_CONFIG, "ECONFIG", "no randomness for the nonce");
     goto out;
   }
@@ -447,7 +445,7 @@ static void request_token(const ecs_http_req *req, ecs_buf *tok) {
     q++;
     if (strncmp(q, "SecurityToken=", 14) == 0) {
       const char *end = strchr(q, '&');
-      ecs_pct_decode(tok, q + 14, end ? (size_t)(end - q - 14) : strlen(q + 14), 0);
+      ecs_encode_pct_decode(tok, q + 14, end ? (size_t)(end - q - 14) : strlen(q + 14), 0);
       return;
     }
     q = strchr(q, '&');
@@ -479,8 +477,8 @@ static void token_forms(const ecs_http_req *req, ecs_buf f[3]) {
   ecs_buf_init(&f[2]);
   request_token(req, &f[0]);
   if (f[0].len) {
-    ecs_pct_encode(&f[1], f[0].data, f[0].len);
-    ecs_pct_encode(&f[2], ecs_buf_cstr(&f[1]), f[1].len);
+    ecs_encode_pct(&f[1], f[0].data, f[0].len);
+    ecs_encode_pct(&f[2], ecs_buf_cstr(&f[1]), f[1].len);
   }
 }
 
@@ -586,7 +584,7 @@ static int bad_body(const ecs_http_req *req, ecs_error *err) {
  * so that its memory stays bounded by the size cap. Ambiguous like any
  * answer that cannot be read; a retry would get the same. */
 static int too_complex(const ecs_http_req *req, const char *why, ecs_error *err) {
-  size_t cap = req->max_response ? req->max_response : DEFAULT_MAX_RESPONSE;
+  size_t cap = req->max_response ? req->max_response : ECS_DEFAULT_MAX_RESPONSE;
   ecs_error_set(err, ECS_KIND_TRANSPORT, "EJSON",
                 "HTTP %ld answer not decoded: %s (limits: %d levels, %zu values; %zu bytes)",
                 req->status, why, ECS_JSON_MAX_DEPTH, ecs_json_max_values(cap),
@@ -624,7 +622,7 @@ int ecs_client_finish(const ecs_http_req *req, cJSON **body, ecs_error *err) {
     return -1;
   }
   j = ecs_json_parse_capped(req->resp_body.data, req->resp_body.len,
-                            req->max_response ? req->max_response : DEFAULT_MAX_RESPONSE, &why);
+                            req->max_response ? req->max_response : ECS_DEFAULT_MAX_RESPONSE, &why);
   if (!j && why) return too_complex(req, why, err);
   if (!cJSON_IsObject(j)) {
     cJSON_Delete(j);
@@ -657,7 +655,7 @@ int ecs_client_finish(const ecs_http_req *req, cJSON **body, ecs_error *err) {
    * mutating call the outcome is unknown. A Throttling answer (whatever its
    * status) was refused before any processing. */
   if (req->status >= 500 && err->kind != ECS_KIND_THROTTLE &&
-      ecs_action_is_mutating(ecs_params_geti(&req->headers, "x-acs-action")))
+      ecs_client_action_mutating(ecs_params_geti(&req->headers, "x-acs-action")))
     err->ambiguous = 1;
   /* Every request carries a fresh 256-bit nonce, so the service can only
    * have seen this one before if this very request reached it already: a
@@ -675,7 +673,7 @@ int ecs_client_finish(const ecs_http_req *req, cJSON **body, ecs_error *err) {
 
 /* 1 unless the action only reads (Describe*, List*, Get*, Query*, Check*).
  * Unknown or missing names count as mutating: the safe side. */
-int ecs_action_is_mutating(const char *action) {
+int ecs_client_action_mutating(const char *action) {
   static const char *const ro[] = {"Describe", "List", "Get", "Query", "Check", NULL};
   size_t i;
   if (!action) return 1;

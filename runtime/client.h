@@ -79,6 +79,8 @@ int ecs_client_finish(const ecs_http_req *req, struct cJSON **body,
                       ecs_error *err);
 
 /* 1 when the action changes state (not Describe*, List*, Get*, Query*, Check*). */
-int ecs_action_is_mutating(const char *action);
+int ecs_client_action_mutating(const char *action);
+
+#include "old_names.h" /* TEMPORARY, see there */
 
 #endif

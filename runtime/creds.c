@@ -79,25 +79,25 @@ static int src_fetch(ecs_src *s, const ecs_creds_net *net, ecs_creds *out, ecs_b
   case SRC_ROLE_ARN:
     ecs_creds_init(&base);
     ecs_buf_init(&sw);
-    if ((rc = ecs_src_get(s->source, net, &base, &sw)) < 0) {
+    if ((rc = ecs_creds_src_get(s->source, net, &base, &sw)) < 0) {
       ecs_buf_addf(why, "credentials of the source for AssumeRole (%s): %s", s->source->name,
                    ecs_buf_cstr(&sw));
       ecs_buf_free(&sw);
       return rc;
     }
     ecs_buf_free(&sw);
-    rc = ecs_sts_assume(net, s, &base, out, why);
+    rc = ecs_creds_sts_assume(net, s, &base, out, why);
     ecs_creds_free(&base);
     return rc;
-  case SRC_OIDC: return ecs_sts_assume(net, s, NULL, out, why);
-  case SRC_ECS_ROLE: return ecs_imds_fetch(net, s->role_name, out, why);
-  case SRC_URI: return ecs_uri_fetch(net, s->url, out, why);
-  case SRC_EXTERNAL: return ecs_external_fetch(s->command, out, why);
+  case SRC_OIDC: return ecs_creds_sts_assume(net, s, NULL, out, why);
+  case SRC_ECS_ROLE: return ecs_creds_imds_fetch(net, s->role_name, out, why);
+  case SRC_URI: return ecs_creds_uri_fetch(net, s->url, out, why);
+  case SRC_EXTERNAL: return ecs_creds_external_fetch(s->command, out, why);
   default: return ecs_buf_adds(why, "no credentials"), -1;
   }
 }
 
-int ecs_src_get(ecs_src *s, const ecs_creds_net *net, ecs_creds *out, ecs_buf *why) {
+int ecs_creds_src_get(ecs_src *s, const ecs_creds_net *net, ecs_creds *out, ecs_buf *why) {
   double now = ecs_creds_now();
   const ecs_creds *use;
   ecs_creds fresh;
@@ -167,7 +167,7 @@ ecs_creds_chain *ecs_creds_chain_new(const char *profile) {
     return NULL;
   }
   if ((path = cli_config_path())) {
-    ch->region = ecs_cli_profile_region(path, profile);
+    ch->region = ecs_creds_cli_region(path, profile);
     free(path);
   }
   return ch;
@@ -176,7 +176,7 @@ ecs_creds_chain *ecs_creds_chain_new(const char *profile) {
 void ecs_creds_chain_free(ecs_creds_chain *ch) {
   if (!ch) return;
   free(ch->profile);
-  ecs_src_free(ch->src);
+  ecs_creds_src_free(ch->src);
   free(ch->region);
   free(ch->failed);
   ecs_creds_free(&ch->last);
@@ -186,7 +186,7 @@ void ecs_creds_chain_free(ecs_creds_chain *ch) {
 
 int ecs_creds_chain_set_transport(ecs_creds_chain *ch, const char *ca_file, int insecure_http) {
   char *ca;
-  if (ecs_creds_dup(&ca, ca_file) < 0) return -1;
+  if (ecs_str_dup(&ca, ca_file) < 0) return -1;
   free(ch->ca_file);
   ch->ca_file = ca;
   ch->insecure_http = insecure_http != 0;
@@ -241,11 +241,11 @@ static int build_oidc(ecs_src **out, ecs_buf *why) {
     return 1;
   }
   snprintf(dflt, sizeof dflt, "ecsrun-%lld", (long long)(ecs_creds_now() * 1000));
-  if (!(s = ecs_src_new(SRC_OIDC, "oidc_role_arn")) || ecs_creds_dup(&s->role_arn, arn) < 0 ||
-      ecs_creds_dup(&s->oidc_provider_arn, prov) < 0 || ecs_creds_dup(&s->oidc_token_file, file) < 0 ||
-      ecs_creds_dup(&s->session, sess ? sess : dflt) < 0 ||
+  if (!(s = ecs_creds_src_new(SRC_OIDC, "oidc_role_arn")) || ecs_str_dup(&s->role_arn, arn) < 0 ||
+      ecs_str_dup(&s->oidc_provider_arn, prov) < 0 || ecs_str_dup(&s->oidc_token_file, file) < 0 ||
+      ecs_str_dup(&s->session, sess ? sess : dflt) < 0 ||
       !(s->sts_endpoint = ecs_creds_sts_endpoint(NULL, NULL))) {
-    ecs_src_free(s);
+    ecs_creds_src_free(s);
     return -1;
   }
   *out = s;
@@ -259,9 +259,9 @@ static int build_imds(ecs_src **out, ecs_buf *why) {
     ecs_buf_adds(why, "disabled by ALIBABA_CLOUD_ECS_METADATA_DISABLED");
     return 1;
   }
-  if (!(s = ecs_src_new(SRC_ECS_ROLE, "ecs_ram_role")) ||
-      ecs_creds_dup(&s->role_name, ecs_creds_env("ALIBABA_CLOUD_ECS_METADATA")) < 0) {
-    ecs_src_free(s);
+  if (!(s = ecs_creds_src_new(SRC_ECS_ROLE, "ecs_ram_role")) ||
+      ecs_str_dup(&s->role_name, ecs_creds_env("ALIBABA_CLOUD_ECS_METADATA")) < 0) {
+    ecs_creds_src_free(s);
     return -1;
   }
   *out = s;
@@ -275,8 +275,8 @@ static int build_uri(ecs_src **out, ecs_buf *why) {
     ecs_buf_adds(why, "ALIBABA_CLOUD_CREDENTIALS_URI not set");
     return 1;
   }
-  if (!(s = ecs_src_new(SRC_URI, "credential_uri")) || ecs_creds_dup(&s->url, u) < 0) {
-    ecs_src_free(s);
+  if (!(s = ecs_creds_src_new(SRC_URI, "credential_uri")) || ecs_str_dup(&s->url, u) < 0) {
+    ecs_creds_src_free(s);
     return -1;
   }
   *out = s;
@@ -288,14 +288,14 @@ static int build_env(ecs_src **out, ecs_buf *why) {
   ecs_src *s;
   int rc;
   ecs_error_init(&e);
-  if (!(s = ecs_src_new(SRC_STATIC, "env"))) return -1;
+  if (!(s = ecs_creds_src_new(SRC_STATIC, "env"))) return -1;
   rc = ecs_creds_from_env(&s->fixed, &e);
   if (rc != 0) {
     ecs_buf_adds(why, rc > 0 ? "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET "
                                "not set (nor the ALIBABACLOUD_*, ALICLOUD_* aliases)"
                              : (e.message ? e.message : "not usable"));
     ecs_error_free(&e);
-    ecs_src_free(s);
+    ecs_creds_src_free(s);
     return 1;
   }
   *out = s;
@@ -328,7 +328,7 @@ static int build_cli(const ecs_creds_chain *ch, ecs_src **out, ecs_buf *why) {
     return 1;
   }
   ecs_buf_addf(why, "%s: ", path);
-  rc = ecs_cli_profile_load(path, env_profile(ch), out, &region, why);
+  rc = ecs_creds_cli_load(path, env_profile(ch), out, &region, why);
   free(region);
   if (rc == 1) ecs_buf_adds(why, "file missing");
   free(path);
@@ -349,7 +349,7 @@ static int build_ini(const ecs_creds_chain *ch, ecs_src **out, ecs_buf *why) {
     return 1;
   }
   ecs_buf_addf(why, "%s: ", path);
-  rc = ecs_ini_profile_load(path, env_profile(ch), out, why);
+  rc = ecs_creds_ini_load(path, env_profile(ch), out, why);
   if (rc == 1)
     ecs_buf_adds(why, envp ? "file missing (named by ALIBABA_CLOUD_CREDENTIALS_FILE)"
                            : "file missing");
@@ -384,7 +384,7 @@ static int try_provider(ecs_creds_chain *ch, int i, ecs_creds *out, ecs_buf *why
   ecs_buf msg;
   int rc = build_provider(ch, i, &s, why);
   if (rc != 0) return rc;
-  if ((rc = ecs_src_get(s, &net, out, why)) == 0) {
+  if ((rc = ecs_creds_src_get(s, &net, out, why)) == 0) {
     ch->src = s;
     return 0;
   }
@@ -394,7 +394,7 @@ static int try_provider(ecs_creds_chain *ch, int i, ecs_creds *out, ecs_buf *why
     ecs_buf_free(why);
     *why = msg;
   }
-  ecs_src_free(s);
+  ecs_creds_src_free(s);
   return rc == ECS_CREDS_REFUSED ? rc : 2;
 }
 
@@ -447,7 +447,7 @@ int ecs_creds_chain_get(ecs_creds_chain *ch, ecs_creds *out, ecs_error *err) {
   double now = ecs_creds_now();
   ecs_buf_init(&why);
   if (ch->src) {
-    if ((rc = ecs_src_get(ch->src, &net, out, &why)) < 0) {
+    if ((rc = ecs_creds_src_get(ch->src, &net, out, &why)) < 0) {
       ecs_error_set(err, rc == ECS_CREDS_REFUSED ? ECS_KIND_CONFIG : ECS_KIND_CREDENTIALS,
                     rc == ECS_CREDS_REFUSED ? "ECONFIG" : "ECREDS", "credentials from %s: %s",
                     ch->src->name, ecs_buf_cstr(&why));

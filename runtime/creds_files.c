@@ -23,6 +23,7 @@
 #include <ini.h>
 
 #include "creds_internal.h"
+#include "file.h"
 #include "json.h"
 
 extern char **environ;
@@ -32,24 +33,16 @@ extern char **environ;
 
 /* Reads a whole file. 1 when it does not exist, 0 with *out, -1 with why. */
 static int slurp(const char *path, ecs_buf *out, ecs_buf *why) {
-  FILE *f = fopen(path, "rb");
-  char chunk[8192];
-  size_t got;
-  if (!f) {
-    if (errno == ENOENT || errno == ENOTDIR) return 1;
+  int rc = ecs_file_read(path, MAX_FILE, out);
+  if (rc == 0) return 0;
+  if (rc == ECS_FILE_TOO_LARGE) {
+    ecs_buf_adds(why, "file too large");
+  } else if (errno == ENOENT || errno == ENOTDIR) {
+    return 1;
+  } else {
     ecs_buf_addf(why, "cannot read (%s)", strerror(errno));
-    return -1;
   }
-  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-    if (out->len + got > MAX_FILE || ecs_buf_add(out, chunk, got) < 0) {
-      fclose(f);
-      ecs_zeroize(chunk, sizeof chunk);
-      ecs_buf_adds(why, "file too large");
-      return -1;
-    }
-  ecs_zeroize(chunk, sizeof chunk);
-  fclose(f);
-  return 0;
+  return -1;
 }
 
 /* ------------------------------------------------------- aliyun CLI JSON */
@@ -84,9 +77,9 @@ static const char *profile_mode(const cJSON *p) {
 
 /* A static source from the profile's key pair (+ token). */
 static ecs_src *static_src(const char *id, const char *secret, const char *token) {
-  ecs_src *s = ecs_src_new(SRC_STATIC, token ? "static_sts" : "static_ak");
+  ecs_src *s = ecs_creds_src_new(SRC_STATIC, token ? "static_sts" : "static_ak");
   if (s && ecs_creds_set(&s->fixed, id, secret, token, NULL) < 0) {
-    ecs_src_free(s);
+    ecs_creds_src_free(s);
     return NULL;
   }
   return s;
@@ -101,9 +94,9 @@ static int role_fields(ecs_src *s, const cJSON *p) {
   if (!sess) sess = ecs_creds_env("ALIBABA_CLOUD_ROLE_SESSION_NAME");
   if (cJSON_IsNumber(dur) && dur->valuedouble >= 900) /* STS allows 900..43200 */
     s->duration = dur->valuedouble > 43200 ? 43200 : (long)dur->valuedouble;
-  if (ecs_creds_dup(&s->role_arn, js(p, "ram_role_arn")) < 0 ||
-      ecs_creds_dup(&s->session, sess ? sess : dflt) < 0 ||
-      ecs_creds_dup(&s->external_id, js(p, "external_id")) < 0 ||
+  if (ecs_str_dup(&s->role_arn, js(p, "ram_role_arn")) < 0 ||
+      ecs_str_dup(&s->session, sess ? sess : dflt) < 0 ||
+      ecs_str_dup(&s->external_id, js(p, "external_id")) < 0 ||
       !(s->sts_endpoint = ecs_creds_sts_endpoint(js(p, "sts_endpoint"), js(p, "sts_region"))))
     return -1;
   return 0;
@@ -115,13 +108,13 @@ static ecs_src *role_src(ecs_src *source, const cJSON *p) {
   ecs_src *s;
   if (!source) return NULL;
   snprintf(name, sizeof name, "ram_role_arn/%s", source->name);
-  if (!(s = ecs_src_new(SRC_ROLE_ARN, name))) {
-    ecs_src_free(source);
+  if (!(s = ecs_creds_src_new(SRC_ROLE_ARN, name))) {
+    ecs_creds_src_free(source);
     return NULL;
   }
   s->source = source;
   if (role_fields(s, p) < 0) {
-    ecs_src_free(s);
+    ecs_creds_src_free(s);
     return NULL;
   }
   return s;
@@ -148,9 +141,9 @@ static ecs_src *cli_src(const cJSON *root, const cJSON *p, int depth, ecs_buf *w
     s = static_src(id, sec, sts ? js(p, "sts_token") : NULL);
     if (strcmp(mode, "RamRoleArn") == 0) s = role_src(s, p);
   } else if (strcmp(mode, "EcsRamRole") == 0) {
-    if ((s = ecs_src_new(SRC_ECS_ROLE, "ecs_ram_role")) &&
-        ecs_creds_dup(&s->role_name, js(p, "ram_role_name")) < 0) {
-      ecs_src_free(s);
+    if ((s = ecs_creds_src_new(SRC_ECS_ROLE, "ecs_ram_role")) &&
+        ecs_str_dup(&s->role_name, js(p, "ram_role_name")) < 0) {
+      ecs_creds_src_free(s);
       s = NULL;
     }
   } else if (strcmp(mode, "ChainableRamRoleArn") == 0) {
@@ -177,9 +170,9 @@ static ecs_src *cli_src(const cJSON *root, const cJSON *p, int depth, ecs_buf *w
       ecs_buf_addf(why, "profile \"%s\" (mode CredentialsURI) lacks credentials_uri", name);
       return NULL;
     }
-    if ((s = ecs_src_new(SRC_URI, "credential_uri")) &&
-        ecs_creds_dup(&s->url, js(p, "credentials_uri")) < 0) {
-      ecs_src_free(s);
+    if ((s = ecs_creds_src_new(SRC_URI, "credential_uri")) &&
+        ecs_str_dup(&s->url, js(p, "credentials_uri")) < 0) {
+      ecs_creds_src_free(s);
       s = NULL;
     }
   } else if (strcmp(mode, "External") == 0) {
@@ -187,9 +180,9 @@ static ecs_src *cli_src(const cJSON *root, const cJSON *p, int depth, ecs_buf *w
       ecs_buf_addf(why, "profile \"%s\" (mode External) lacks process_command", name);
       return NULL;
     }
-    if ((s = ecs_src_new(SRC_EXTERNAL, "external")) &&
-        ecs_creds_dup(&s->command, js(p, "process_command")) < 0) {
-      ecs_src_free(s);
+    if ((s = ecs_creds_src_new(SRC_EXTERNAL, "external")) &&
+        ecs_str_dup(&s->command, js(p, "process_command")) < 0) {
+      ecs_creds_src_free(s);
       s = NULL;
     }
   } else if (strcmp(mode, "OIDC") == 0) {
@@ -198,11 +191,11 @@ static ecs_src *cli_src(const cJSON *root, const cJSON *p, int depth, ecs_buf *w
                         "or ram_role_arn", name);
       return NULL;
     }
-    if ((s = ecs_src_new(SRC_OIDC, "oidc_role_arn")) &&
+    if ((s = ecs_creds_src_new(SRC_OIDC, "oidc_role_arn")) &&
         (role_fields(s, p) < 0 ||
-         ecs_creds_dup(&s->oidc_provider_arn, js(p, "oidc_provider_arn")) < 0 ||
-         ecs_creds_dup(&s->oidc_token_file, js(p, "oidc_token_file")) < 0)) {
-      ecs_src_free(s);
+         ecs_str_dup(&s->oidc_provider_arn, js(p, "oidc_provider_arn")) < 0 ||
+         ecs_str_dup(&s->oidc_token_file, js(p, "oidc_token_file")) < 0)) {
+      ecs_creds_src_free(s);
       s = NULL;
     }
   } else {
@@ -241,7 +234,7 @@ static const char *cli_name(const cJSON *root, const char *profile) {
   return profile ? profile : cur ? cur : "default";
 }
 
-int ecs_cli_profile_load(const char *path, const char *profile, ecs_src **src, char **region,
+int ecs_creds_cli_load(const char *path, const char *profile, ecs_src **src, char **region,
                          ecs_buf *why) {
   cJSON *root;
   const cJSON *p;
@@ -262,8 +255,8 @@ int ecs_cli_profile_load(const char *path, const char *profile, ecs_src **src, c
   if ((s = cli_src(root, p, 0, why))) {
     snprintf(full, sizeof full, "cli_profile/%s", s->name);
     free(s->name);
-    if (!(s->name = strdup(full)) || ecs_creds_dup(region, js(p, "region_id")) < 0) {
-      ecs_src_free(s);
+    if (!(s->name = strdup(full)) || ecs_str_dup(region, js(p, "region_id")) < 0) {
+      ecs_creds_src_free(s);
       s = NULL;
       ecs_buf_adds(why, "out of memory");
     }
@@ -273,7 +266,7 @@ int ecs_cli_profile_load(const char *path, const char *profile, ecs_src **src, c
   return s ? 0 : -1;
 }
 
-char *ecs_cli_profile_region(const char *path, const char *profile) {
+char *ecs_creds_cli_region(const char *path, const char *profile) {
   static const char *const envs[] = {"ALIBABA_CLOUD_PROFILE", "ALIBABACLOUD_PROFILE",
                                      "ALICLOUD_PROFILE", NULL};
   cJSON *root;
@@ -341,28 +334,28 @@ static ecs_src *ini_src(const ini_ctx *c, ecs_buf *why) {
     }
     if (!(s = static_src(id, sec, NULL))) goto oom;
     if (strcmp(type, "ram_role_arn") == 0) {
-      ecs_src *r = ecs_src_new(SRC_ROLE_ARN, "ram_role_arn/static_ak");
+      ecs_src *r = ecs_creds_src_new(SRC_ROLE_ARN, "ram_role_arn/static_ak");
       const char *sess = iv(c, "role_session_name");
       if (!r) {
-        ecs_src_free(s);
+        ecs_creds_src_free(s);
         goto oom;
       }
       r->source = s;
       s = r;
       snprintf(dflt, sizeof dflt, "ecsrun-%lld", (long long)(ecs_creds_now() * 1000));
       if (!sess) sess = ecs_creds_env("ALIBABA_CLOUD_ROLE_SESSION_NAME");
-      if (ecs_creds_dup(&s->role_arn, iv(c, "role_arn")) < 0 ||
-          ecs_creds_dup(&s->session, sess ? sess : dflt) < 0 ||
-          ecs_creds_dup(&s->policy, iv(c, "policy")) < 0 ||
+      if (ecs_str_dup(&s->role_arn, iv(c, "role_arn")) < 0 ||
+          ecs_str_dup(&s->session, sess ? sess : dflt) < 0 ||
+          ecs_str_dup(&s->policy, iv(c, "policy")) < 0 ||
           !(s->sts_endpoint = ecs_creds_sts_endpoint(NULL, iv(c, "sts_region")))) {
-        ecs_src_free(s);
+        ecs_creds_src_free(s);
         goto oom;
       }
     }
   } else if (strcmp(type, "ecs_ram_role") == 0) {
-    if (!(s = ecs_src_new(SRC_ECS_ROLE, "ecs_ram_role")) ||
-        ecs_creds_dup(&s->role_name, iv(c, "role_name")) < 0) {
-      ecs_src_free(s);
+    if (!(s = ecs_creds_src_new(SRC_ECS_ROLE, "ecs_ram_role")) ||
+        ecs_str_dup(&s->role_name, iv(c, "role_name")) < 0) {
+      ecs_creds_src_free(s);
       goto oom;
     }
   } else {
@@ -376,7 +369,7 @@ oom:
   return NULL;
 }
 
-int ecs_ini_profile_load(const char *path, const char *profile, ecs_src **src, ecs_buf *why) {
+int ecs_creds_ini_load(const char *path, const char *profile, ecs_src **src, ecs_buf *why) {
   ini_ctx c;
   FILE *f;
   int rc, missing = 0;
@@ -403,7 +396,7 @@ int ecs_ini_profile_load(const char *path, const char *profile, ecs_src **src, e
     snprintf(full, sizeof full, "profile/%s", (*src)->name);
     free((*src)->name);
     if (!((*src)->name = strdup(full))) {
-      ecs_src_free(*src);
+      ecs_creds_src_free(*src);
       *src = NULL;
       ecs_buf_adds(why, "out of memory");
     }
@@ -542,7 +535,7 @@ static int run_capture(char **argv, ecs_buf *out, ecs_buf *why) {
   return 0;
 }
 
-int ecs_external_fetch(const char *command, ecs_creds *out, ecs_buf *why) {
+int ecs_creds_external_fetch(const char *command, ecs_creds *out, ecs_buf *why) {
   char **argv;
   ecs_buf o;
   cJSON *j = NULL;

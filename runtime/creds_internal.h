@@ -55,17 +55,16 @@ typedef struct ecs_creds_net {
 } ecs_creds_net;
 
 /* ---- helpers and sources (creds_util.c) ---- */
-ecs_src *ecs_src_new(ecs_src_kind kind, const char *name);
-void ecs_src_free(ecs_src *s);
+ecs_src *ecs_creds_src_new(ecs_src_kind kind, const char *name);
+void ecs_creds_src_free(ecs_src *s);
 double ecs_creds_now(void);
-/* "YYYY-MM-DDThh:mm:ssZ" or with ".sss" -> epoch seconds; -1 if malformed. */
+/* "YYYY-MM-DDThh:mm:ssZ" or with ".sss" (isotime.c), 1970 or later -> epoch
+ * seconds; -1 if malformed. */
 double ecs_creds_parse_time(const char *s);
 /* Environment variable that is set and non-empty, else NULL. */
 const char *ecs_creds_env(const char *name);
 /* 1 when the variable is "true" (any case) or "1". */
 int ecs_creds_env_true(const char *name);
-/* strdup that keeps NULL; 0 or -1. */
-int ecs_creds_dup(char **dst, const char *src);
 /* The STS base URL for a region (NULL: global) unless
  * ALIBABA_CLOUD_STS_ENDPOINT or `configured` (host or URL) says otherwise.
  * Heap string or NULL. */
@@ -97,17 +96,17 @@ int ecs_creds_http(const ecs_creds_net *net, const char *method, const char *url
 /* STS AssumeRole signed (V1, POST) with src, or AssumeRoleWithOIDC
  * unsigned when src is NULL (s->oidc_* used). 0 with out filled
  * (provider left NULL, expiration set), -1 or ECS_CREDS_REFUSED with why. */
-int ecs_sts_assume(const ecs_creds_net *net, const ecs_src *s, const ecs_creds *src,
+int ecs_creds_sts_assume(const ecs_creds_net *net, const ecs_src *s, const ecs_creds *src,
                    ecs_creds *out, ecs_buf *why);
 /* The RAM role's credentials from the metadata service (IMDSv2, v1
  * fallback unless ALIBABA_CLOUD_IMDSV1_DISABLED). The fixed address
  * http://100.100.100.200 is plain http by design and allowed; a host set by
  * ECSRUN_METADATA_ENDPOINT follows the URL policy. 0, -1 or
  * ECS_CREDS_REFUSED with why. */
-int ecs_imds_fetch(const ecs_creds_net *net, const char *role_name, ecs_creds *out,
+int ecs_creds_imds_fetch(const ecs_creds_net *net, const char *role_name, ecs_creds *out,
                    ecs_buf *why);
 /* GET url -> {AccessKeyId, AccessKeySecret, SecurityToken, Expiration}. */
-int ecs_uri_fetch(const ecs_creds_net *net, const char *url, ecs_creds *out, ecs_buf *why);
+int ecs_creds_uri_fetch(const ecs_creds_net *net, const char *url, ecs_creds *out, ecs_buf *why);
 /* Parses a metadata/URI style JSON document into out. 0 or -1 with why
  * (what names the source for messages). */
 int ecs_creds_from_json_doc(const char *body, size_t n, int need_token, const char *what,
@@ -118,20 +117,20 @@ int ecs_creds_from_json_doc(const char *body, size_t n, int need_token, const ch
  * "default"). 1 when the file does not exist, 2 when it has no such
  * profile (why says so), 0 with *src and *region (heap, may be NULL) set,
  * -1 with why. */
-int ecs_cli_profile_load(const char *path, const char *profile, ecs_src **src, char **region,
+int ecs_creds_cli_load(const char *path, const char *profile, ecs_src **src, char **region,
                          ecs_buf *why);
 /* region_id of the selected profile in path, or NULL (no network). */
-char *ecs_cli_profile_region(const char *path, const char *profile);
+char *ecs_creds_cli_region(const char *path, const char *profile);
 /* The INI credentials file: 1 absent, 2 no such section (why), 0 with
  * *src, -1 with why. */
-int ecs_ini_profile_load(const char *path, const char *profile, ecs_src **src, ecs_buf *why);
+int ecs_creds_ini_load(const char *path, const char *profile, ecs_src **src, ecs_buf *why);
 /* Runs command (split on blanks, no shell) with a timeout, parses the
  * aliyun CLI's External JSON from its stdout. 0 or -1 with why. */
-int ecs_external_fetch(const char *command, ecs_creds *out, ecs_buf *why);
+int ecs_creds_external_fetch(const char *command, ecs_creds *out, ecs_buf *why);
 
 /* ---- sources (creds.c) ---- */
 /* Credentials of s, refreshed when stale (see creds.h), fetched over net
  * (NULL: the defaults). 0, or -1 / ECS_CREDS_REFUSED with why. */
-int ecs_src_get(ecs_src *s, const ecs_creds_net *net, ecs_creds *out, ecs_buf *why);
+int ecs_creds_src_get(ecs_src *s, const ecs_creds_net *net, ecs_creds *out, ecs_buf *why);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "creds_internal.h"
 #include "encode.h"
+#include "file.h"
 #include "http.h"
 #include "json.h"
 #include "sign.h"
@@ -48,7 +49,7 @@ static int fill_req(ecs_http_req *r, const ecs_creds_net *net, const char *metho
       (headers && ecs_params_copy(&r->headers, headers) < 0) ||
       ecs_params_add(&r->headers, "User-Agent", "ecsrun-credentials") < 0 ||
       (body && ecs_buf_adds(&r->body, body) < 0) ||
-      (net && ecs_creds_dup(&r->ca_file, net->ca_file) < 0))
+      (net && ecs_str_dup(&r->ca_file, net->ca_file) < 0))
     return -1;
   return 0;
 }
@@ -147,21 +148,17 @@ static void add_message(ecs_buf *why, const char *msg) {
   for (i = 0; i < n; i++) ecs_buf_addc(why, isprint((unsigned char)msg[i]) ? msg[i] : '?');
 }
 
-/* Reads the OIDC token file (trailing whitespace dropped). Heap or NULL. */
+/* Reads the OIDC token file (at most 64 KiB, trailing whitespace dropped).
+ * Heap or NULL with why. */
 static char *read_token(const char *path, ecs_buf *why) {
-  FILE *f = fopen(path, "rb");
   ecs_buf b;
-  char chunk[4096];
-  size_t got;
-  if (!f) {
-    ecs_buf_addf(why, "cannot read the OIDC token file %s", path);
+  int rc;
+  ecs_buf_init(&b);
+  if ((rc = ecs_file_read(path, 64 * 1024, &b)) != 0) {
+    if (rc == ECS_FILE_TOO_LARGE) ecs_buf_addf(why, "the OIDC token file %s is larger than 64 KiB", path);
+    else ecs_buf_addf(why, "cannot read the OIDC token file %s", path);
     return NULL;
   }
-  ecs_buf_init(&b);
-  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-    if (b.len > 64 * 1024 || ecs_buf_add(&b, chunk, got) < 0) break;
-  fclose(f);
-  ecs_zeroize(chunk, sizeof chunk);
   while (b.len && isspace((unsigned char)b.data[b.len - 1])) b.data[--b.len] = '\0';
   if (!b.len) {
     ecs_buf_addf(why, "the OIDC token file %s is empty", path);
@@ -177,9 +174,9 @@ static int sts_params(const ecs_src *s, const ecs_creds *src, ecs_params *q, ecs
   char date[21], nonce[33], dur[24];
   char *tok = NULL;
   int rc = 0;
-  ecs_timestamp(date);
+  ecs_sign_timestamp(date);
   snprintf(dur, sizeof dur, "%ld", s->duration);
-  if (ecs_random_hex(nonce, 16) < 0) return ecs_buf_adds(why, "no randomness"), -1;
+  if (ecs_sign_random_hex(nonce, 16) < 0) return ecs_buf_adds(why, "no randomness"), -1;
   rc |= ecs_params_add(q, "Action", src ? "AssumeRole" : "AssumeRoleWithOIDC");
   rc |= ecs_params_add(q, "Format", "JSON");
   rc |= ecs_params_add(q, "Version", STS_VERSION);
@@ -218,8 +215,8 @@ static int sts_request(const ecs_src *s, const ecs_creds *src, ecs_buf *url, ecs
   ecs_params_init(&all);
   memset(&so, 0, sizeof so);
   if (sts_params(s, src, &q, &f, why) < 0) goto done;
-  if (ecs_buf_addf(url, "%s/?", s->sts_endpoint) < 0 || ecs_canonical_query(url, &q) < 0 ||
-      ecs_canonical_query(body, &f) < 0)
+  if (ecs_buf_addf(url, "%s/?", s->sts_endpoint) < 0 || ecs_encode_canonical_query(url, &q) < 0 ||
+      ecs_encode_canonical_query(body, &f) < 0)
     goto oom;
   if (src) {
     if (ecs_params_copy(&all, &q) < 0) goto oom;
@@ -227,7 +224,7 @@ static int sts_request(const ecs_src *s, const ecs_creds *src, ecs_buf *url, ecs
       if (ecs_params_add(&all, f.v[i].name, f.v[i].value) < 0) goto oom;
     if (ecs_sign_v1("POST", &all, src->access_key_secret, &so) < 0) goto oom;
     if (ecs_buf_adds(url, "&Signature=") < 0 ||
-        ecs_pct_encode(url, so.signature, strlen(so.signature)) < 0)
+        ecs_encode_pct(url, so.signature, strlen(so.signature)) < 0)
       goto oom;
   }
   rc = 0;
@@ -242,7 +239,7 @@ done:
   return rc;
 }
 
-int ecs_sts_assume(const ecs_creds_net *net, const ecs_src *s, const ecs_creds *src,
+int ecs_creds_sts_assume(const ecs_creds_net *net, const ecs_src *s, const ecs_creds *src,
                    ecs_creds *out, ecs_buf *why) {
   const char *action = src ? "AssumeRole" : "AssumeRoleWithOIDC";
   ecs_buf url, body, resp;
@@ -405,7 +402,7 @@ done:
   return role;
 }
 
-int ecs_imds_fetch(const ecs_creds_net *net, const char *role_name, ecs_creds *out,
+int ecs_creds_imds_fetch(const ecs_creds_net *net, const char *role_name, ecs_creds *out,
                    ecs_buf *why) {
   imds_at at;
   char *token = NULL, *role = NULL;
@@ -434,7 +431,7 @@ int ecs_imds_fetch(const ecs_creds_net *net, const char *role_name, ecs_creds *o
   if (role_name) role = strdup(role_name);
   else if (!(role = imds_role(&at, token, why))) goto done;
   if (!role || ecs_buf_adds(&path, "/latest/meta-data/ram/security-credentials/") < 0 ||
-      ecs_pct_encode(&path, role, strlen(role)) < 0) {
+      ecs_encode_pct(&path, role, strlen(role)) < 0) {
     ecs_buf_adds(why, "out of memory");
     goto done;
   }
@@ -463,7 +460,7 @@ done:
 
 /* --------------------------------------------------------------- URI */
 
-int ecs_uri_fetch(const ecs_creds_net *net, const char *url, ecs_creds *out, ecs_buf *why) {
+int ecs_creds_uri_fetch(const ecs_creds_net *net, const char *url, ecs_creds *out, ecs_buf *why) {
   ecs_buf resp;
   long status;
   char origin[256];

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "creds_internal.h"
+#include "isotime.h"
 
 void ecs_creds_init(ecs_creds *c) { memset(c, 0, sizeof *c); }
 
@@ -29,18 +30,12 @@ void ecs_creds_free(ecs_creds *c) {
   ecs_creds_init(c);
 }
 
-int ecs_creds_dup(char **dst, const char *src) {
-  *dst = NULL;
-  if (src && !(*dst = strdup(src))) return -1;
-  return 0;
-}
-
 int ecs_creds_copy(ecs_creds *dst, const ecs_creds *src) {
   ecs_creds_init(dst);
-  if (ecs_creds_dup(&dst->access_key_id, src->access_key_id) < 0 ||
-      ecs_creds_dup(&dst->access_key_secret, src->access_key_secret) < 0 ||
-      ecs_creds_dup(&dst->security_token, src->security_token) < 0 ||
-      ecs_creds_dup(&dst->provider, src->provider) < 0) {
+  if (ecs_str_dup(&dst->access_key_id, src->access_key_id) < 0 ||
+      ecs_str_dup(&dst->access_key_secret, src->access_key_secret) < 0 ||
+      ecs_str_dup(&dst->security_token, src->security_token) < 0 ||
+      ecs_str_dup(&dst->provider, src->provider) < 0) {
     ecs_creds_free(dst);
     return -1;
   }
@@ -56,9 +51,9 @@ int ecs_creds_set(ecs_creds *c, const char *id, const char *secret,
   ecs_creds_init(&n);
   if (token && !*token) token = NULL;
   if (!provider) provider = token ? "static_sts" : "static_ak";
-  if (!id || !secret || ecs_creds_dup(&n.access_key_id, id) < 0 ||
-      ecs_creds_dup(&n.access_key_secret, secret) < 0 ||
-      ecs_creds_dup(&n.security_token, token) < 0 || ecs_creds_dup(&n.provider, provider) < 0) {
+  if (!id || !secret || ecs_str_dup(&n.access_key_id, id) < 0 ||
+      ecs_str_dup(&n.access_key_secret, secret) < 0 ||
+      ecs_str_dup(&n.security_token, token) < 0 || ecs_str_dup(&n.provider, provider) < 0) {
     ecs_creds_free(&n);
     return -1;
   }
@@ -85,46 +80,10 @@ double ecs_creds_now(void) {
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* n ASCII digits at s as a number, or -1 (no blanks, no signs). */
-static int digits(const char *s, int n) {
-  int v = 0, i;
-  for (i = 0; i < n; i++) {
-    if (s[i] < '0' || s[i] > '9') return -1;
-    v = v * 10 + (s[i] - '0');
-  }
-  return v;
-}
-
-static int days_in_month(int y, int m) {
-  static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : d[m - 1];
-}
-
-/* "YYYY-MM-DDThh:mm:ssZ" (20 chars) or "YYYY-MM-DDThh:mm:ss.sssZ" (24), as
- * the SDK accepts them (ecs-facts 6.5), and only real dates and times. */
+/* Credential expirations: ISO 8601 with or without milliseconds, after 1970. */
 double ecs_creds_parse_time(const char *s) {
-  struct tm tm;
-  size_t n = s ? strlen(s) : 0;
-  int y, mo, d, h, mi, se, ms = 0;
-  if (n != 20 && n != 24) return -1;
-  if (s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
-      s[n - 1] != 'Z' || (n == 24 && s[19] != '.'))
-    return -1;
-  y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
-  h = digits(s + 11, 2), mi = digits(s + 14, 2), se = digits(s + 17, 2);
-  if (n == 24 && (ms = digits(s + 20, 3)) < 0) return -1;
-  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h < 0 || h > 23 ||
-      mi < 0 || mi > 59 || se < 0 || se > 59)
-    return -1;
-  memset(&tm, 0, sizeof tm);
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = se;
-  return (double)timegm(&tm) + ms / 1000.0;
+  double t;
+  return ecs_isotime_parse(s, ECS_ISOTIME_MILLIS, &t) == 0 && t >= 0 ? t : -1;
 }
 
 const char *ecs_creds_env(const char *name) {
@@ -206,7 +165,7 @@ void ecs_creds_check_mode(const char *path) {
 
 /* -------------------------------------------------------------- sources */
 
-ecs_src *ecs_src_new(ecs_src_kind kind, const char *name) {
+ecs_src *ecs_creds_src_new(ecs_src_kind kind, const char *name) {
   ecs_src *s = calloc(1, sizeof *s);
   if (!s) return NULL;
   s->kind = kind;
@@ -220,11 +179,11 @@ ecs_src *ecs_src_new(ecs_src_kind kind, const char *name) {
   return s;
 }
 
-void ecs_src_free(ecs_src *s) {
+void ecs_creds_src_free(ecs_src *s) {
   if (!s) return;
   free(s->name);
   ecs_creds_free(&s->fixed);
-  ecs_src_free(s->source);
+  ecs_creds_src_free(s->source);
   free(s->role_arn);
   free(s->session);
   free(s->policy);

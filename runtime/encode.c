@@ -21,7 +21,7 @@ static int is_unreserved(unsigned char c) {
 /* Appends s[0..n) to out, unreserved bytes as they are and every other byte
  * (UTF-8 continuation bytes included) as %XY. Runs of unreserved bytes are
  * copied in one ecs_buf_add. */
-int ecs_pct_encode(ecs_buf *out, const char *s, size_t n) {
+int ecs_encode_pct(ecs_buf *out, const char *s, size_t n) {
   size_t i = 0;
   while (i < n) {
     size_t start = i;
@@ -50,7 +50,7 @@ static int hexval(char c) {
 /* Appends the decoded form of s[0..n) to out. A '%' not followed by two hex
  * digits is copied literally; '+' becomes ' ' only with plus_is_space. The
  * result may contain NUL bytes (from %00); out->len counts them. */
-int ecs_pct_decode(ecs_buf *out, const char *s, size_t n, int plus_is_space) {
+int ecs_encode_pct_decode(ecs_buf *out, const char *s, size_t n, int plus_is_space) {
   size_t i;
   for (i = 0; i < n; i++) {
     char c = s[i];
@@ -67,7 +67,7 @@ int ecs_pct_decode(ecs_buf *out, const char *s, size_t n, int plus_is_space) {
 
 /* Splits s[0..n) at '&', each segment at its first '=', decodes both halves
  * and appends the pair to p. On failure p may hold the pairs parsed so far. */
-int ecs_parse_query(ecs_params *p, const char *s, size_t n, int plus_is_space) {
+int ecs_encode_query_parse(ecs_params *p, const char *s, size_t n, int plus_is_space) {
   ecs_buf name, value;
   size_t i = 0;
   int rc = 0;
@@ -82,11 +82,11 @@ int ecs_parse_query(ecs_params *p, const char *s, size_t n, int plus_is_space) {
     ecs_buf_reset(&name);
     ecs_buf_reset(&value);
     if (eq) {
-      rc = ecs_pct_decode(&name, seg, (size_t)(eq - seg), plus_is_space);
+      rc = ecs_encode_pct_decode(&name, seg, (size_t)(eq - seg), plus_is_space);
       if (rc == 0)
-        rc = ecs_pct_decode(&value, eq + 1, seglen - (size_t)(eq - seg) - 1, plus_is_space);
+        rc = ecs_encode_pct_decode(&value, eq + 1, seglen - (size_t)(eq - seg) - 1, plus_is_space);
     } else {
-      rc = ecs_pct_decode(&name, seg, seglen, plus_is_space);
+      rc = ecs_encode_pct_decode(&name, seg, seglen, plus_is_space);
     }
     if (rc == 0)
       rc = ecs_params_addn(p, ecs_buf_cstr(&name), name.len, ecs_buf_cstr(&value), value.len);
@@ -100,7 +100,7 @@ int ecs_parse_query(ecs_params *p, const char *s, size_t n, int plus_is_space) {
  * unencoded keys) and appends enc(name)=enc(value) joined by '&'. The same
  * string serves V1 and V3: the V3 SDK leaves names unencoded, which is the
  * same bytes for every name made of unreserved characters (all ECS names). */
-int ecs_canonical_query(ecs_buf *out, const ecs_params *p) {
+int ecs_encode_canonical_query(ecs_buf *out, const ecs_params *p) {
   ecs_params sorted;
   size_t i;
   int rc = 0;
@@ -109,9 +109,9 @@ int ecs_canonical_query(ecs_buf *out, const ecs_params *p) {
   for (i = 0; i < sorted.n && rc == 0; i++) {
     const ecs_pair *kv = &sorted.v[i];
     if (i > 0) rc = ecs_buf_addc(out, '&');
-    if (rc == 0) rc = ecs_pct_encode(out, kv->name, strlen(kv->name));
+    if (rc == 0) rc = ecs_encode_pct(out, kv->name, strlen(kv->name));
     if (rc == 0) rc = ecs_buf_addc(out, '=');
-    if (rc == 0) rc = ecs_pct_encode(out, kv->value, strlen(kv->value));
+    if (rc == 0) rc = ecs_encode_pct(out, kv->value, strlen(kv->value));
   }
   ecs_params_free(&sorted);
   return rc;
@@ -199,7 +199,7 @@ static int flatten_rec(ecs_params *p, ecs_buf *key, const cJSON *v) {
  * OpenApiUtil.query() (the ECS client): nested objects are walked, nulls are
  * dropped. pop-core's flatParams differs only where it is broken (it writes
  * "[object Object]" for plain objects and the string "null" for nulls). */
-int ecs_flatten(ecs_params *p, const char *name, const struct cJSON *value) {
+int ecs_encode_flatten(ecs_params *p, const char *name, const struct cJSON *value) {
   ecs_buf key;
   int rc;
   ecs_buf_init(&key);

@@ -12,21 +12,21 @@ struct cJSON;
 /* Strict RFC 3986: keeps A-Z a-z 0-9 - _ . ~, everything else %XY (upper-case
  * hex, UTF-8 bytes as they are; space is %20, '*' is %2A). Appends to out.
  * Returns 0 or -1 (out of memory). */
-int ecs_pct_encode(ecs_buf *out, const char *s, size_t n);
+int ecs_encode_pct(ecs_buf *out, const char *s, size_t n);
 
 /* Decodes %XY escapes; with plus_is_space, '+' becomes ' ' (form bodies and
  * query strings as browsers send them). Malformed escapes ("%4", "%zz") are
  * kept literally, as the service does. Appends to out. Returns 0 or -1. */
-int ecs_pct_decode(ecs_buf *out, const char *s, size_t n, int plus_is_space);
+int ecs_encode_pct_decode(ecs_buf *out, const char *s, size_t n, int plus_is_space);
 
 /* Parses "a=1&b=x%20y" (query string or form body) into decoded pairs,
  * appending to p. Empty segments are skipped; "k" alone is ("k", "").
  * Returns 0 or -1. */
-int ecs_parse_query(ecs_params *p, const char *s, size_t n, int plus_is_space);
+int ecs_encode_query_parse(ecs_params *p, const char *s, size_t n, int plus_is_space);
 
 /* Canonicalized query: pairs sorted by name (byte order), name and value each
- * ecs_pct_encode'd, joined "k=v&k=v". p is not modified. Appends to out. */
-int ecs_canonical_query(ecs_buf *out, const ecs_params *p);
+ * ecs_encode_pct'd, joined "k=v&k=v". p is not modified. Appends to out. */
+int ecs_encode_canonical_query(ecs_buf *out, const ecs_params *p);
 
 /* RepeatList flattening (the SDK's flatParams): a JSON value under a name
  * becomes flat pairs appended to p.
@@ -37,6 +37,8 @@ int ecs_canonical_query(ecs_buf *out, const ecs_params *p);
  *   null               -> nothing
  * name may be NULL/"" for the top level (an object then yields its keys).
  * Returns 0, or -1 on out of memory. */
-int ecs_flatten(ecs_params *p, const char *name, const struct cJSON *value);
+int ecs_encode_flatten(ecs_params *p, const char *name, const struct cJSON *value);
+
+#include "old_names.h" /* TEMPORARY, see there */
 
 #endif

@@ -94,7 +94,7 @@ check:
   return 0;
 }
 
-const char *ecs_region_from_env(void) {
+const char *ecs_endpoint_region_from_env(void) {
   static const char *const names[] = {"ALIBABA_CLOUD_REGION_ID", "ALIBABACLOUD_REGION_ID",
                                       "ALICLOUD_REGION_ID", NULL};
   int i;

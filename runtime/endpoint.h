@@ -18,6 +18,8 @@ int ecs_endpoint_resolve(const char *region, const char *network, char *out,
  * else ALICLOUD_REGION_ID; the first non-empty one, or NULL. The CLI's bare
  * REGION_ID and REGION are not read: names that generic are often set for
  * other tools. */
-const char *ecs_region_from_env(void);
+const char *ecs_endpoint_region_from_env(void);
+
+#include "old_names.h" /* TEMPORARY, see there */
 
 #endif

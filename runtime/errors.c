@@ -45,7 +45,7 @@ int ecs_error_set(ecs_error *e, ecs_err_kind kind, const char *code,
   return -1;
 }
 
-const char *ecs_err_kind_name(ecs_err_kind k) {
+const char *ecs_error_kind_name(ecs_err_kind k) {
   switch (k) {
     case ECS_KIND_API: return "api";
     case ECS_KIND_THROTTLE: return "throttle";

@@ -47,7 +47,7 @@ int ecs_error_set(ecs_error *e, ecs_err_kind kind, const char *code,
 /* Sets one string field (copying s; NULL clears). Returns 0 or -1. */
 int ecs_error_field(char **field, const char *s);
 /* "api", "throttle", "transport", "credentials", "config" (or "none"). */
-const char *ecs_err_kind_name(ecs_err_kind k);
+const char *ecs_error_kind_name(ecs_err_kind k);
 /* Masks with '*', in every text field of e, each piece of secret[0..n)
  * that is ECS_MASK_MIN (8) bytes or longer wherever it is, and a shorter one
  * of 4 bytes or more where a field starts with the secret's end or ends with
@@ -60,5 +60,7 @@ const char *ecs_err_kind_name(ecs_err_kind k);
 void ecs_error_mask_secret(ecs_error *e, const char *secret, size_t n);
 /* Moves src into dst (dst freed first); src is left empty. */
 void ecs_error_move(ecs_error *dst, ecs_error *src);
+
+#include "old_names.h" /* TEMPORARY, see there */
 
 #endif

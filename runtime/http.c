@@ -20,6 +20,7 @@
  * into r->err; curl's own error text is checked for them before use.
  */
 #include "http.h"
+#include "version.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,9 +36,6 @@
 
 #include <curl/curl.h>
 
-#define HTTP_DEFAULT_CONNECT_MS 5000L
-#define HTTP_DEFAULT_TIMEOUT_MS 10000L
-#define HTTP_DEFAULT_MAX_RESPONSE ((size_t)8 << 20)
 #define HTTP_MAX_HEADER_BYTES ((size_t)256 << 10)
 #define HTTP_FREE_EASY_MAX 512
 #define HTTP_EVENTS 256             /* epoll events taken per wait */
@@ -433,8 +431,8 @@ static int build_headers(xfer *x, const ecs_http_req *r) {
 static CURLcode setup_easy(xfer *x, ecs_http_req *r, int loopback) {
   CURL *e = x->easy;
   CURLcode c = CURLE_OK;
-  long cto = r->connect_timeout_ms > 0 ? r->connect_timeout_ms : HTTP_DEFAULT_CONNECT_MS;
-  long to = r->timeout_ms > 0 ? r->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
+  long cto = r->connect_timeout_ms > 0 ? r->connect_timeout_ms : ECS_DEFAULT_CONNECT_MS;
+  long to = r->timeout_ms > 0 ? r->timeout_ms : ECS_DEFAULT_TIMEOUT_MS;
   const char *method = r->method ? r->method : "GET";
 #define SET(opt, val) if (c == CURLE_OK) c = curl_easy_setopt(e, opt, val)
   SET(CURLOPT_URL, r->url);
@@ -486,7 +484,7 @@ int ecs_http_submit(ecs_http *h, ecs_http_req *r) {
     return ecs_error_set(&r->err, ECS_KIND_TRANSPORT, "EHTTP", "out of memory");
   }
   x->r = r;
-  x->max_response = r->max_response ? r->max_response : HTTP_DEFAULT_MAX_RESPONSE;
+  x->max_response = r->max_response ? r->max_response : ECS_DEFAULT_MAX_RESPONSE;
   if (check_url_cached(h, r, x->host, sizeof x->host, &loopback) < 0) goto fail;
   x->easy = h->nfree ? h->free_easy[--h->nfree] : curl_easy_init();
   if (!x->easy) {
@@ -557,14 +555,12 @@ static int leaks_request(const char *s, const ecs_http_req *r) {
   return 0;
 }
 
-/* Fills r->err for a failed transfer from curl's result code. sent: bytes of
- * request already issued, which makes timeouts and resets ambiguous. */
-static void map_error(xfer *x, CURLcode res, int sent) {
-  ecs_http_req *r = x->r;
-  const char *why = x->errbuf[0] && !leaks_request(x->errbuf, r) ? x->errbuf
-                                                               : curl_easy_strerror(res);
+/* The error code for curl's result (ETIMEDOUT, ECONNECT, ERESET, ETLS,
+ * ETOOBIG or EHTTP); clears *retryable for TLS failures and *ambiguous for
+ * failures to connect; sets x->too_big = 3 for a header line over curl's
+ * limit. */
+static const char *error_code(xfer *x, CURLcode res, int sent, int *retryable, int *ambiguous) {
   const char *code = "EHTTP";
-  int retryable = 1, ambiguous = sent;
   switch (res) {
     case CURLE_OPERATION_TIMEDOUT:
       code = "ETIMEDOUT";
@@ -573,7 +569,7 @@ static void map_error(xfer *x, CURLcode res, int sent) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
       code = "ECONNECT";
-      ambiguous = 0;
+      *ambiguous = 0;
       break;
     case CURLE_GOT_NOTHING:
     case CURLE_RECV_ERROR:
@@ -595,7 +591,7 @@ static void map_error(xfer *x, CURLcode res, int sent) {
     case CURLE_SSL_ENGINE_INITFAILED:
     case CURLE_USE_SSL_FAILED:
       code = "ETLS";
-      retryable = 0;
+      *retryable = 0;
       break;
     case CURLE_FILESIZE_EXCEEDED:
       code = "ETOOBIG";
@@ -606,7 +602,7 @@ static void map_error(xfer *x, CURLcode res, int sent) {
     case CURLE_OUT_OF_MEMORY:
       /* libcurl < 8.6 says this when one header line (or the status line)
        * passes CURL_MAX_HTTP_HEADER: an answer is arriving, no body yet */
-      if (sent && r->resp_body.len == 0) {
+      if (sent && x->r->resp_body.len == 0) {
         code = "ETOOBIG";
         x->too_big = 3;
       }
@@ -620,6 +616,17 @@ static void map_error(xfer *x, CURLcode res, int sent) {
     default:
       break;
   }
+  return code;
+}
+
+/* Fills r->err for a failed transfer from curl's result code. sent: bytes of
+ * request already issued, which makes timeouts and resets ambiguous. */
+static void map_error(xfer *x, CURLcode res, int sent) {
+  ecs_http_req *r = x->r;
+  const char *why = x->errbuf[0] && !leaks_request(x->errbuf, r) ? x->errbuf
+                                                               : curl_easy_strerror(res);
+  int retryable = 1, ambiguous = sent;
+  const char *code = error_code(x, res, sent, &retryable, &ambiguous);
   if (strcmp(code, "ETOOBIG") == 0) {
     if (x->too_big == 3)
       ecs_error_set(&r->err, ECS_KIND_TRANSPORT, code,

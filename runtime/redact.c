@@ -27,7 +27,7 @@ static char *fold(const char *name) {
   return out;
 }
 
-int ecs_is_secret_name(const char *name) {
+int ecs_redact_is_secret_name(const char *name) {
   char *f;
   const char *last;
   size_t i;

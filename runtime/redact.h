@@ -13,6 +13,8 @@
  * signature, apikey, cookie. Exception: when the last dot-separated part
  * of name is NextToken or ClientToken (a page cursor and an idempotency
  * key, needed to read a record). NULL is not secret; out of memory is. */
-int ecs_is_secret_name(const char *name);
+int ecs_redact_is_secret_name(const char *name);
+
+#include "old_names.h" /* TEMPORARY, see there */
 
 #endif

@@ -75,7 +75,7 @@ done:
   return rc;
 }
 
-int ecs_sha256_hex(const void *data, size_t n, char hex[65]) {
+int ecs_sign_sha256_hex(const void *data, size_t n, char hex[65]) {
   unsigned char d[32];
   if (n == 0) {
     memcpy(hex, empty_sha256, sizeof empty_sha256);
@@ -114,10 +114,10 @@ int ecs_sign_v1(const char *method, const ecs_params *params, const char *secret
   if (ecs_params_copy(&signed_params, params) < 0) return -1;
   ecs_params_del(&signed_params, "Signature");
 
-  if (ecs_canonical_query(&out->canonicalized_query, &signed_params) < 0) goto done;
+  if (ecs_encode_canonical_query(&out->canonicalized_query, &signed_params) < 0) goto done;
   if (ecs_buf_adds(&out->string_to_sign, method) < 0 ||
       ecs_buf_adds(&out->string_to_sign, "&%2F&") < 0 ||
-      ecs_pct_encode(&out->string_to_sign, ecs_buf_cstr(&out->canonicalized_query),
+      ecs_encode_pct(&out->string_to_sign, ecs_buf_cstr(&out->canonicalized_query),
                      out->canonicalized_query.len) < 0)
     goto done;
   if (ecs_buf_adds(&key, secret) < 0 || ecs_buf_addc(&key, '&') < 0) goto done;
@@ -130,7 +130,7 @@ int ecs_sign_v1(const char *method, const ecs_params *params, const char *secret
   if (ecs_buf_add(&out->final_query, out->canonicalized_query.data,
                   out->canonicalized_query.len) < 0 ||
       ecs_buf_adds(&out->final_query, "&Signature=") < 0 ||
-      ecs_pct_encode(&out->final_query, out->signature, b64len) < 0)
+      ecs_encode_pct(&out->final_query, out->signature, b64len) < 0)
     goto done;
   rc = 0;
 done:
@@ -256,9 +256,9 @@ int ecs_sign_v3(const char *method, const char *pathname, const ecs_params *quer
   ecs_params_init(&sel);
   if (!method || !access_key_id || !secret || (!body && body_len)) return -1;
 
-  if (ecs_canonical_query(&out->canonical_query, query ? query : &no_params) < 0) goto done;
+  if (ecs_encode_canonical_query(&out->canonical_query, query ? query : &no_params) < 0) goto done;
   if (select_headers(&sel, headers) < 0 || build_headers(out, &sel) < 0) goto done;
-  if (ecs_sha256_hex(body, body_len, out->hashed_payload) < 0) goto done;
+  if (ecs_sign_sha256_hex(body, body_len, out->hashed_payload) < 0) goto done;
 
   if (ecs_buf_adds(cr, method) < 0 || ecs_buf_addc(cr, '\n') < 0 ||
       canonical_uri(cr, pathname) < 0 || ecs_buf_addc(cr, '\n') < 0 ||
@@ -269,7 +269,7 @@ int ecs_sign_v3(const char *method, const char *pathname, const ecs_params *quer
       ecs_buf_add(cr, out->signed_headers.data, out->signed_headers.len) < 0 ||
       ecs_buf_addc(cr, '\n') < 0 || ecs_buf_adds(cr, out->hashed_payload) < 0)
     goto done;
-  if (ecs_sha256_hex(cr->data, cr->len, out->hashed_canonical_request) < 0) goto done;
+  if (ecs_sign_sha256_hex(cr->data, cr->len, out->hashed_canonical_request) < 0) goto done;
   if (ecs_buf_adds(&out->string_to_sign, "ACS3-HMAC-SHA256\n") < 0 ||
       ecs_buf_add(&out->string_to_sign, out->hashed_canonical_request, 64) < 0)
     goto done;
@@ -294,7 +294,7 @@ done:
 
 /* Reads n random bytes with getrandom(2) in chunks, retrying on EINTR and
  * after short reads, and writes them as hex. Returns 0 or -1 (errno set). */
-int ecs_random_hex(char *out, size_t n) {
+int ecs_sign_random_hex(char *out, size_t n) {
   unsigned char chunk[128];
   size_t done = 0;
   while (done < n) {
@@ -313,7 +313,7 @@ int ecs_random_hex(char *out, size_t n) {
   return 0;
 }
 
-void ecs_timestamp(char out[21]) {
+void ecs_sign_timestamp(char out[21]) {
   struct tm tm;
   time_t now = time(NULL);
   if (now == (time_t)-1 || !gmtime_r(&now, &tm) ||
@@ -324,7 +324,7 @@ void ecs_timestamp(char out[21]) {
 /* Compares over the longer of the two lengths, touching every byte, so the
  * time depends only on the lengths (which are not secret), never on where
  * the first difference is. NULL equals nothing. */
-int ecs_secure_equal(const char *a, const char *b) {
+int ecs_sign_secure_equal(const char *a, const char *b) {
   size_t la, lb, n, i;
   unsigned diff;
   if (!a || !b) return 0;

@@ -1,5 +1,8 @@
 /* sign.h - Alibaba Cloud request signatures: RPC V1 (HMAC-SHA1) and V3
- * (ACS3-HMAC-SHA256), with mbedTLS. Pure functions: no clock, no randomness.
+ * (ACS3-HMAC-SHA256), with mbedTLS. The signers are pure functions (no
+ * clock, no randomness: the caller passes the date and nonce in params or
+ * headers); the helpers below them are not: ecs_sign_random_hex reads
+ * getrandom(2) and ecs_sign_timestamp the clock.
  */
 #ifndef ECS_SIGN_H
 #define ECS_SIGN_H
@@ -46,16 +49,18 @@ int ecs_sign_v3(const char *method, const char *pathname,
 void ecs_sign_v3_out_free(ecs_sign_v3_out *out);
 
 /* Lower-case hex SHA-256 of data into hex[65]. Returns 0 or -1. */
-int ecs_sha256_hex(const void *data, size_t n, char hex[65]);
+int ecs_sign_sha256_hex(const void *data, size_t n, char hex[65]);
 
 /* Fills out with n random bytes as 2n lower-case hex characters plus NUL
  * (out must hold 2n+1). Uses getrandom(2). Returns 0 or -1. */
-int ecs_random_hex(char *out, size_t n);
+int ecs_sign_random_hex(char *out, size_t n);
 
 /* Current UTC time as "YYYY-MM-DDThh:mm:ssZ" into out[21]. */
-void ecs_timestamp(char out[21]);
+void ecs_sign_timestamp(char out[21]);
 
 /* Constant-time comparison of two NUL-terminated strings: 1 if equal. */
-int ecs_secure_equal(const char *a, const char *b);
+int ecs_sign_secure_equal(const char *a, const char *b);
+
+#include "old_names.h" /* TEMPORARY, see there */
 
 #endif

@@ -76,7 +76,7 @@ static const char *ascii_escape(unsigned char c, char tmp[5]) {
   return NULL;
 }
 
-int ecs_text_escape(ecs_buf *out, const char *s, size_t n) {
+int ecs_utf8_escape(ecs_buf *out, const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;
   char tmp[8];

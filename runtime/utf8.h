@@ -28,6 +28,8 @@ char *ecs_utf8_dup(const char *s);
  * backslash, double quote, \n, \r, \t as \\ \" \n \r \t; other C0 controls,
  * NUL and DEL as \xNN; C1 controls (U+0080..U+009F) as \u00NN. The result
  * holds no byte below 0x20. Returns 0 or -1. */
-int ecs_text_escape(ecs_buf *out, const char *s, size_t n);
+int ecs_utf8_escape(ecs_buf *out, const char *s, size_t n);
+
+#include "old_names.h" /* TEMPORARY, see there */
 
 #endif

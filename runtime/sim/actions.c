@@ -360,39 +360,45 @@ static size_t sort_unique(size_t *idx, size_t n) {
   return k;
 }
 
+/* DescribeInstances' page: with NextToken/MaxResults (MaxResults clamped to
+ * 10..100, the token's offset) or PageNumber/PageSize. Sets *size, *page and
+ * *offset (left at their defaults when absent). 0, or -1 when it answered r
+ * with InvalidParameter. */
+static int di_paging(ecs_sim *s, sim_req *req, sim_resp *r, long *size, long *page,
+                     unsigned *offset) {
+  const char *tok = param(req, "NextToken"), *mr = param(req, "MaxResults");
+  if (tok || mr) {
+    if (mr && parse_int(mr, size) < 0) return sim_invalid(r, "MaxResults"), -1;
+    if (*size < 10) *size = 10;
+    if (*size > 100) *size = 100;
+    if (tok && token_read(s, req, tok, offset) < 0) return sim_invalid(r, "NextToken"), -1;
+    *page = (long)(*offset / (unsigned)*size) + 1;
+    return 0;
+  }
+  if (param(req, "PageNumber") && (parse_int(param(req, "PageNumber"), page) < 0 || *page < 1))
+    return sim_invalid(r, "PageNumber"), -1;
+  if (param(req, "PageSize") &&
+      (parse_int(param(req, "PageSize"), size) < 0 || *size < 1 || *size > 100))
+    return sim_invalid(r, "PageSize"), -1;
+  /* compare before multiplying: a huge PageNumber must not overflow */
+  if ((unsigned long)(*page - 1) > 0xffffffUL / (unsigned long)*size) *offset = 0xffffff;
+  else *offset = (unsigned)((*page - 1) * *size);
+  return 0;
+}
+
 static int act_describe_instances(ecs_sim *s, sim_req *req, sim_resp *r, int commit) {
-  const char *region = param(req, "RegionId"), *tok = param(req, "NextToken");
-  const char *mr = param(req, "MaxResults");
+  const char *region = param(req, "RegionId");
   di_filter f;
   cJSON *list;
   size_t i, total = 0, shown = 0, ncand = 0, cand[100], n;
   unsigned offset = 0;
   long size = 10, page = 1;
-  int token_mode = tok || mr, rc = -1;
+  int token_mode = param(req, "NextToken") || param(req, "MaxResults"), rc = -1;
   char next[33] = "";
   (void)commit;
   if (!region) return sim_missing(r, "RegionId");
   if (parse_filter(req, &f, r) < 0) goto done;
-  if (token_mode) {
-    if (mr && parse_int(mr, &size) < 0) { sim_invalid(r, "MaxResults"); goto done; }
-    if (size < 10) size = 10;
-    if (size > 100) size = 100;
-    if (tok && token_read(s, req, tok, &offset) < 0) { sim_invalid(r, "NextToken"); goto done; }
-    page = (long)(offset / (unsigned)size) + 1;
-  } else {
-    if (param(req, "PageNumber") && (parse_int(param(req, "PageNumber"), &page) < 0 || page < 1)) {
-      sim_invalid(r, "PageNumber");
-      goto done;
-    }
-    if (param(req, "PageSize") &&
-        (parse_int(param(req, "PageSize"), &size) < 0 || size < 1 || size > 100)) {
-      sim_invalid(r, "PageSize");
-      goto done;
-    }
-    /* compare before multiplying: a huge PageNumber must not overflow */
-    if ((unsigned long)(page - 1) > 0xffffffUL / (unsigned long)size) offset = 0xffffff;
-    else offset = (unsigned)((page - 1) * size);
-  }
+  if (di_paging(s, req, r, &size, &page, &offset) < 0) goto done;
   if (!(r->body = cJSON_CreateObject()) || !(list = put_list(r->body, "Instances", "Instance"))) {
     sim_oom(r);
     goto done;

@@ -33,12 +33,12 @@ static int build_req(const sim_raw_req *in, sim_req *req, char **path_copy) {
   req->body.len = in->body_len;
   req->host = ecs_params_geti(&req->headers, "Host");
   if (!req->host) req->host = "";
-  if (ecs_parse_query(&req->query, req->raw_query, strlen(req->raw_query), 1) < 0 ||
+  if (ecs_encode_query_parse(&req->query, req->raw_query, strlen(req->raw_query), 1) < 0 ||
       ecs_params_copy(&req->params, &req->query) < 0)
     return -1;
   ct = ecs_params_geti(&req->headers, "Content-Type");
   if (ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 && req->body.len &&
-      ecs_parse_query(&req->params, req->body.data, req->body.len, 1) < 0)
+      ecs_encode_query_parse(&req->params, req->body.data, req->body.len, 1) < 0)
     return -1;
   return 0;
 }

@@ -118,7 +118,7 @@ static int issue(ecs_sim *s, size_t ri, long long now_ms, long seconds, cJSON *b
   sim_issued e;
   int rc = -1;
   memset(&e, 0, sizeof e);
-  if (ecs_random_hex(id, 12) < 0 || ecs_random_hex(sec, 15) < 0 || ecs_random_hex(tok, 48) < 0)
+  if (ecs_sign_random_hex(id, 12) < 0 || ecs_sign_random_hex(sec, 15) < 0 || ecs_sign_random_hex(tok, 48) < 0)
     return -1;
   snprintf(e.id, sizeof e.id, "STS.%s", id);
   e.expiration = now_ms / 1000 + seconds;
@@ -211,6 +211,23 @@ static int trusted(ecs_sim *s, const sim_role *ro, const char *ak) {
   return 0;
 }
 
+/* AssumeRoleWithOIDC's own checks: the provider ARN and the token the role
+ * expects. 1 when it answered r with the error, else 0. */
+static int oidc_refused(const sim_role *ro, const ecs_params *p, sim_resp *r) {
+  const char *pa = ecs_params_get(p, "OIDCProviderArn"), *tok = ecs_params_get(p, "OIDCToken");
+  if (!pa || !*pa) { sim_missing(r, "OIDCProviderArn"); return 1; }
+  if (!tok || !*tok) { sim_missing(r, "OIDCToken"); return 1; }
+  if (!ro->oidc_provider_arn || strcmp(pa, ro->oidc_provider_arn) != 0) {
+    sim_fail(r, 404, "EntityNotExist.OIDCProvider", "The specified OIDC provider does not exist.");
+    return 1;
+  }
+  if (!ecs_sign_secure_equal(tok, ro->oidc_token)) {
+    sim_fail(r, 400, "AuthenticationFail.OIDCToken.Invalid", "The OIDC token is invalid.");
+    return 1;
+  }
+  return 0;
+}
+
 void sim_sts_dispatch(ecs_sim *s, sim_req *req, sim_resp *r) {
   const ecs_params *p = &req->params;
   const char *arn = ecs_params_get(p, "RoleArn"), *sess = ecs_params_get(p, "RoleSessionName");
@@ -246,18 +263,7 @@ void sim_sts_dispatch(ecs_sim *s, sim_req *req, sim_resp *r) {
     return;
   }
   if (oidc) {
-    const sim_role *ro = &s->f.roles[ri];
-    const char *pa = ecs_params_get(p, "OIDCProviderArn"), *tok = ecs_params_get(p, "OIDCToken");
-    if (!pa || !*pa) { sim_missing(r, "OIDCProviderArn"); return; }
-    if (!tok || !*tok) { sim_missing(r, "OIDCToken"); return; }
-    if (!ro->oidc_provider_arn || strcmp(pa, ro->oidc_provider_arn) != 0) {
-      sim_fail(r, 404, "EntityNotExist.OIDCProvider", "The specified OIDC provider does not exist.");
-      return;
-    }
-    if (!ecs_secure_equal(tok, ro->oidc_token)) {
-      sim_fail(r, 400, "AuthenticationFail.OIDCToken.Invalid", "The OIDC token is invalid.");
-      return;
-    }
+    if (oidc_refused(&s->f.roles[ri], p, r)) return;
   } else if (!trusted(s, &s->f.roles[ri], req->access_key_id)) {
     sim_fail(r, 403, "NoPermission",
              "You are not authorized to do this action. You should be authorized by RAM.");
@@ -314,7 +320,7 @@ static int md_token(ecs_sim *s, sim_req *req, sim_resp *r, const char **ctype, c
   if (*end || end == ttl || secs < 1 || secs > 21600)
     return text(r, 400, "InvalidTTL", ctype, body, "text/plain",
                 "X-aliyun-ecs-metadata-token-ttl-seconds must be 1..21600");
-  if (ecs_random_hex(tok, 16) < 0 || pthread_mutex_lock(&s->mu) != 0)
+  if (ecs_sign_random_hex(tok, 16) < 0 || pthread_mutex_lock(&s->mu) != 0)
     return text(r, 500, "InternalError", ctype, body, "text/plain", "Internal Error");
   if (!s->mdtokens && !(s->mdtokens = calloc(MAX_MDTOKENS, sizeof *s->mdtokens))) {
     pthread_mutex_unlock(&s->mu);
@@ -343,7 +349,7 @@ static int md_auth(ecs_sim *s, sim_req *req, sim_resp *r, const char **ctype, ch
   }
   if (pthread_mutex_lock(&s->mu) == 0) {
     for (i = 0; i < s->nmdtokens; i++)
-      if (ecs_secure_equal(s->mdtokens[i].token, tok) && s->mdtokens[i].expires_ms > req->now_ms)
+      if (ecs_sign_secure_equal(s->mdtokens[i].token, tok) && s->mdtokens[i].expires_ms > req->now_ms)
         ok = 1;
     pthread_mutex_unlock(&s->mu);
   }

@@ -20,6 +20,7 @@
 
 #include <microhttpd.h>
 
+#include "file.h"
 #include "sim.h"
 #include "version.h"
 
@@ -29,97 +30,73 @@ static const char usage[] =
     "       ecs-sim --version | --help\n"
     "FLEET.json: at most 64 MiB, each key once per object (docs/fleet.md).\n";
 
-/* Reads a whole file; NULL on failure (*n > ECS_SIM_FLEET_MAX_BYTES when it
- * is larger than that: it is not read further). Caller frees. */
-static char *read_file(const char *path, size_t *n) {
-  FILE *f = fopen(path, "rb");
-  char *buf = NULL, *nb;
-  size_t cap = 0, len = 0, got;
-  if (!f) return NULL;
-  for (;;) {
-    if (len + 4096 > cap) {
-      cap = cap ? cap * 2 : 8192;
-      if (!(nb = realloc(buf, cap))) break;
-      buf = nb;
-    }
-    got = fread(buf + len, 1, cap - len, f);
-    len += got;
-    if (got == 0) break;
-    if (len > ECS_SIM_FLEET_MAX_BYTES) {
-      fclose(f);
-      free(buf);
-      *n = len;
-      return NULL;
-    }
-  }
-  if (ferror(f) || !buf || len + 4096 > cap) {
-    fclose(f);
-    free(buf);
-    return NULL;
-  }
-  fclose(f);
-  *n = len;
-  return buf;
-}
-
-int main(int argc, char **argv) {
-  ecs_sim_opts o = {.latency_ms = -1};
-  const char *fleet = NULL;
-  char err[512], *text, *end;
-  size_t n = 0;
-  sigset_t set;
-  ecs_sim *s;
-  int i, sig;
+/* Parses argv into o and *fleet. Returns -1 to go on, else the exit status
+ * (0 after --help/--version, 2 after a usage error it reported). */
+static int parse_args(int argc, char **argv, ecs_sim_opts *o, const char **fleet) {
+  char *end;
+  int i;
   for (i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
-      o.listen = argv[++i];
+      o->listen = argv[++i];
     } else if (strcmp(argv[i], "--latency-ms") == 0 && i + 1 < argc) {
       long v = strtol(argv[++i], &end, 10);
       if (*end || end == argv[i] || v < 0 || v > 3600000) {
         fprintf(stderr, "ecs-sim: --latency-ms: expected milliseconds, got '%s'\n%s", argv[i], usage);
         return 2;
       }
-      o.latency_ms = (int)v;
+      o->latency_ms = (int)v;
     } else if (strcmp(argv[i], "--tls-cert") == 0 && i + 1 < argc) {
-      o.tls_cert_file = argv[++i];
+      o->tls_cert_file = argv[++i];
     } else if (strcmp(argv[i], "--tls-key") == 0 && i + 1 < argc) {
-      o.tls_key_file = argv[++i];
+      o->tls_key_file = argv[++i];
     } else if (strcmp(argv[i], "--quiet") == 0) {
-      o.quiet = 1;
+      o->quiet = 1;
     } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       fputs(usage, stdout);
       return 0;
     } else if (strcmp(argv[i], "--version") == 0) {
       printf("ecs-sim %s (libmicrohttpd %s)\n", ECS_VERSION, MHD_get_version());
       return 0;
-    } else if (argv[i][0] == '-' || fleet) {
+    } else if (argv[i][0] == '-' || *fleet) {
       fprintf(stderr, "ecs-sim: unexpected argument '%s'\n%s", argv[i], usage);
       return 2;
     } else {
-      fleet = argv[i];
+      *fleet = argv[i];
     }
   }
-  if (!fleet) {
+  if (!*fleet) {
     fputs(usage, stderr);
     return 2;
   }
-  if (!o.tls_cert_file != !o.tls_key_file) {
+  if (!o->tls_cert_file != !o->tls_key_file) {
     fprintf(stderr, "ecs-sim: --tls-cert and --tls-key go together\n%s", usage);
     return 2;
   }
-  if (!(text = read_file(fleet, &n))) {
-    if (n > ECS_SIM_FLEET_MAX_BYTES)
+  return -1;
+}
+
+int main(int argc, char **argv) {
+  ecs_sim_opts o = {.latency_ms = -1};
+  const char *fleet = NULL;
+  char err[512];
+  ecs_buf text = {0};
+  sigset_t set;
+  ecs_sim *s;
+  int i, sig;
+  if ((i = parse_args(argc, argv, &o, &fleet)) >= 0) return i;
+  if ((i = ecs_file_read(fleet, ECS_SIM_FLEET_MAX_BYTES, &text)) != 0) {
+    if (i == ECS_FILE_TOO_LARGE)
       fprintf(stderr, "ecs-sim: %s: (top level): larger than %zu MiB\n", fleet,
               ECS_SIM_FLEET_MAX_BYTES >> 20);
     else
       fprintf(stderr, "ecs-sim: %s: cannot read\n", fleet);
     return 2;
   }
-  i = ecs_sim_check_fleet(text, n, err, sizeof err);
+  i = ecs_sim_check_fleet(text.data, text.len, err, sizeof err);
   if (i < 0) {
     /* err is "fleet: <field>: <problem>"; name the file instead */
     fprintf(stderr, "ecs-sim: %s: %s\n", fleet, strncmp(err, "fleet: ", 7) == 0 ? err + 7 : err);
-    free(text);
+    ecs_buf_wipe(&text); /* a fleet holds key secrets */
     return 2;
   }
   sigemptyset(&set);
@@ -127,12 +104,12 @@ int main(int argc, char **argv) {
   sigaddset(&set, SIGTERM);
   if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) {
     fprintf(stderr, "ecs-sim: cannot block signals\n");
-    free(text);
+    ecs_buf_wipe(&text); /* a fleet holds key secrets */
     return 1;
   }
   signal(SIGPIPE, SIG_IGN);
-  s = ecs_sim_start(text, n, &o, err, sizeof err);
-  free(text);
+  s = ecs_sim_start(text.data, text.len, &o, err, sizeof err);
+  ecs_buf_wipe(&text); /* a fleet holds key secrets */
   if (!s) {
     fprintf(stderr, "ecs-sim: %s\n", err);
     return 1;

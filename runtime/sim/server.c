@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "file.h"
 #include "json.h"
 #include "sign.h"
 #include "sim_internal.h"
@@ -478,7 +479,7 @@ ecs_sim *sim_new(void) {
   }
   pthread_condattr_destroy(&ca);
   atomic_init(&s->clock_offset_ms, 0);
-  if (ecs_random_hex(salt, 4) == 0) s->token_salt = (uint32_t)strtoul(salt, NULL, 16);
+  if (ecs_sign_random_hex(salt, 4) == 0) s->token_salt = (uint32_t)strtoul(salt, NULL, 16);
   else s->token_salt = (uint32_t)time(NULL);
   return s;
 }
@@ -487,30 +488,19 @@ ecs_sim *sim_new(void) {
  * options take PEM text). Returns it (caller frees; a key with
  * ecs_free_secret), or NULL with "tls: <what> PATH: <reason>" in err. */
 static char *read_pem(const char *path, const char *what, char *err, size_t errlen) {
-  FILE *f = fopen(path, "rb");
-  ecs_buf b;
-  char chunk[4096];
-  size_t got;
-  char *out;
-  if (!f) {
+  ecs_buf b = {0};
+  int rc = ecs_file_read(path, ECS_SIM_FLEET_MAX_BYTES, &b);
+  if (rc == -1) {
     if (err) snprintf(err, errlen, "tls: %s %s: %s", what, path, strerror(errno));
     return NULL;
   }
-  ecs_buf_init(&b);
-  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-    if (ecs_buf_add(&b, chunk, got) < 0) break;
-  memset(chunk, 0, sizeof chunk); /* may have held key bytes */
-  if (ferror(f) || got > 0 || b.len == 0 || memchr(b.data, '\0', b.len) ||
-      !(out = strdup(ecs_buf_cstr(&b)))) {
+  if (rc != 0 || b.len == 0 || memchr(b.data, '\0', b.len)) {
     if (err) snprintf(err, errlen, "tls: %s %s: cannot read (empty, binary or unreadable)",
                       what, path);
-    fclose(f);
     ecs_buf_wipe(&b);
     return NULL;
   }
-  fclose(f);
-  ecs_buf_wipe(&b);
-  return out;
+  return ecs_buf_steal(&b);
 }
 
 /* Loads the TLS pair named in o into *cert and *key (both NULL for plain
@@ -619,34 +609,18 @@ ecs_sim *ecs_sim_start(const char *fleet_json, size_t n, const ecs_sim_opts *o, 
 }
 
 ecs_sim *ecs_sim_start_file(const char *path, const ecs_sim_opts *o, char *err, size_t errlen) {
-  FILE *f = fopen(path, "rb");
-  ecs_buf b;
-  char chunk[8192];
-  size_t got;
+  ecs_buf b = {0};
   ecs_sim *s;
-  if (!f) {
-    if (err) snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    return NULL;
-  }
-  ecs_buf_init(&b);
-  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-    if (b.len > ECS_SIM_FLEET_MAX_BYTES || ecs_buf_add(&b, chunk, got) < 0) break;
-  if (b.len > ECS_SIM_FLEET_MAX_BYTES) { /* /dev/zero or a mistake: never read it whole */
-    if (err)
+  int rc = ecs_file_read(path, ECS_SIM_FLEET_MAX_BYTES, &b);
+  if (rc != 0) { /* too large: /dev/zero or a mistake, never read whole */
+    if (err && rc == ECS_FILE_TOO_LARGE)
       snprintf(err, errlen, "%s: (top level): larger than %zu MiB", path, ECS_SIM_FLEET_MAX_BYTES >> 20);
-    fclose(f);
-    ecs_buf_free(&b);
+    else if (err)
+      snprintf(err, errlen, "%s: %s", path, errno == EIO ? "cannot read" : strerror(errno));
     return NULL;
   }
-  if (ferror(f) || got > 0) {
-    if (err) snprintf(err, errlen, "%s: cannot read", path);
-    fclose(f);
-    ecs_buf_free(&b);
-    return NULL;
-  }
-  fclose(f);
   s = start(ecs_buf_cstr(&b), b.len, o, path, err, errlen);
-  ecs_buf_free(&b);
+  ecs_buf_wipe(&b); /* a fleet holds key secrets */
   return s;
 }
 

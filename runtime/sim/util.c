@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "isotime.h"
 #include "sign.h"
 #include "sim_internal.h"
 
@@ -26,50 +27,11 @@ long long ecs_sim_advance(ecs_sim *s, long long ms) {
   return sim_now_ms(s);
 }
 
-/* 1 if s[0..n) are all ASCII digits. */
-static int digits(const char *s, int n) {
-  int i;
-  for (i = 0; i < n; i++)
-    if (s[i] < '0' || s[i] > '9') return 0;
-  return 1;
-}
-
-static int num(const char *s, int n) {
-  int v = 0, i;
-  for (i = 0; i < n; i++) v = v * 10 + (s[i] - '0');
-  return v;
-}
-
-/* Strict ISO 8601 UTC as the service documents it: "YYYY-MM-DDThh:mm:ssZ"
- * (and "YYYY-MM-DDThh:mmZ" when allow_minutes). Field ranges are checked;
- * the day is checked against the month through a timegm round trip. */
+/* ISO 8601 UTC as the service documents it, "YYYY-MM-DDThh:mm:ssZ" (and
+ * "YYYY-MM-DDThh:mmZ" when allow_minutes), through the runtime's parser. */
 int sim_parse_time(const char *s, int allow_minutes, long long *out) {
-  struct tm tm, back;
-  size_t len;
-  time_t t;
-  if (!s) return -1;
-  len = strlen(s);
-  memset(&tm, 0, sizeof tm);
-  if (len < 17 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' ||
-      !digits(s + 8, 2) || s[10] != 'T' || !digits(s + 11, 2) || s[13] != ':' ||
-      !digits(s + 14, 2))
-    return -1;
-  if (len == 20 && s[16] == ':' && digits(s + 17, 2) && s[19] == 'Z') {
-    tm.tm_sec = num(s + 17, 2);
-  } else if (!(allow_minutes && len == 17 && s[16] == 'Z')) {
-    return -1;
-  }
-  tm.tm_year = num(s, 4) - 1900;
-  tm.tm_mon = num(s + 5, 2) - 1;
-  tm.tm_mday = num(s + 8, 2);
-  tm.tm_hour = num(s + 11, 2);
-  tm.tm_min = num(s + 14, 2);
-  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_hour > 23 ||
-      tm.tm_min > 59 || tm.tm_sec > 59)
-    return -1;
-  back = tm;
-  t = timegm(&back);
-  if (t == (time_t)-1 || back.tm_mday != tm.tm_mday || back.tm_mon != tm.tm_mon) return -1;
+  double t;
+  if (ecs_isotime_parse(s, allow_minutes ? ECS_ISOTIME_MINUTES : 0, &t) < 0) return -1;
   *out = (long long)t;
   return 0;
 }
@@ -95,7 +57,7 @@ void sim_request_id(char out[37]) {
   static _Atomic unsigned long long fallback;
   char hex[33];
   int i, o = 0;
-  if (ecs_random_hex(hex, 16) < 0) {
+  if (ecs_sign_random_hex(hex, 16) < 0) {
     snprintf(hex, sizeof hex, "%016llx%016llx", (unsigned long long)time(NULL),
              atomic_fetch_add(&fallback, 1));
   }

@@ -155,11 +155,11 @@ static int check_token(const ecs_sim *s, const sim_req *req, const sim_key *k, c
     return sim_fail(r, 400, "InvalidSecurityToken.MismatchWithAccessKey",
                     "Specified SecurityToken mismatch with the AccessKey.");
   }
-  if (!token || !ecs_secure_equal(token, k->token)) {
+  if (!token || !ecs_sign_secure_equal(token, k->token)) {
     int other = 0;
     for (i = 0; token && i < s->f.naccounts; i++)
       if ((k->issued || i != req->account) && s->f.accounts[i].security_token &&
-          ecs_secure_equal(token, s->f.accounts[i].security_token))
+          ecs_sign_secure_equal(token, s->f.accounts[i].security_token))
         other = 1;
     if (!token || other)
       return sim_fail(r, 400, "InvalidSecurityToken.MismatchWithAccessKey",
@@ -201,7 +201,7 @@ static int verify_v1(ecs_sim *s, sim_req *req, sim_resp *r) {
     sim_key_free(&k);
     return sim_oom(r);
   }
-  rc = ecs_secure_equal(out.signature, sig) ? 0 : signature_mismatch(r, &out.string_to_sign);
+  rc = ecs_sign_secure_equal(out.signature, sig) ? 0 : signature_mismatch(r, &out.string_to_sign);
   ecs_sign_v1_out_free(&out);
   if (rc == 0) rc = check_token(s, req, &k, ecs_params_get(p, "SecurityToken"), r);
   sim_key_free(&k);
@@ -333,8 +333,8 @@ static int v3_compute(const sim_req *req, char **names, const char *secret, ecs_
   int rc = -1;
   const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
   ecs_buf_init(&cr);
-  if (!md || ecs_sha256_hex(req->body.data, req->body.len, body_hash) < 0) goto done;
-  if (ecs_buf_addf(&cr, "%s\n/\n", req->method) < 0 || ecs_canonical_query(&cr, &req->query) < 0 ||
+  if (!md || ecs_sign_sha256_hex(req->body.data, req->body.len, body_hash) < 0) goto done;
+  if (ecs_buf_addf(&cr, "%s\n/\n", req->method) < 0 || ecs_encode_canonical_query(&cr, &req->query) < 0 ||
       ecs_buf_addc(&cr, '\n') < 0)
     goto done;
   for (i = 0; names[i]; i++)
@@ -343,7 +343,7 @@ static int v3_compute(const sim_req *req, char **names, const char *secret, ecs_
   for (i = 0; names[i]; i++)
     if (ecs_buf_addf(&cr, "%s%s", i ? ";" : "", names[i]) < 0) goto done;
   if (ecs_buf_addf(&cr, "\n%s", body_hash) < 0) goto done;
-  if (ecs_sha256_hex(cr.data, cr.len, cr_hash) < 0) goto done;
+  if (ecs_sign_sha256_hex(cr.data, cr.len, cr_hash) < 0) goto done;
   if (ecs_buf_addf(sts, "ACS3-HMAC-SHA256\n%s", cr_hash) < 0) goto done;
   if (mbedtls_md_hmac(md, (const unsigned char *)secret, strlen(secret),
                       (const unsigned char *)sts->data, sts->len, mac) != 0)
@@ -355,7 +355,7 @@ static int v3_compute(const sim_req *req, char **names, const char *secret, ecs_
   sig[64] = '\0';
   rc = 0;
 done:
-  memset(mac, 0, sizeof mac);
+  ecs_zeroize(mac, sizeof mac);
   ecs_buf_free(&cr);
   return rc;
 }
@@ -396,12 +396,12 @@ static int verify_v3(ecs_sim *s, sim_req *req, const char *authz, sim_resp *r) {
   if (find_key(s, a.credential, req, &k, r) < 0) goto done;
   have_key = 1;
   if (v3_compute(req, names, k.secret, &sts, sig) < 0 ||
-      ecs_sha256_hex(req->body.data, req->body.len, body_hash) < 0) {
+      ecs_sign_sha256_hex(req->body.data, req->body.len, body_hash) < 0) {
     sim_oom(r);
     goto done;
   }
   /* the payload hash the client claims must be the body we received */
-  if (!ecs_secure_equal(sig, a.signature) || strcmp(csha, body_hash) != 0) {
+  if (!ecs_sign_secure_equal(sig, a.signature) || strcmp(csha, body_hash) != 0) {
     signature_mismatch(r, &sts);
     goto done;
   }

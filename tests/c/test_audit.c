@@ -48,7 +48,7 @@ static void utf8_sanitize_replaces_each_invalid_byte(void) {
 static void check_escape(const char *in, size_t n, const char *want) {
   ecs_buf b;
   ecs_buf_init(&b);
-  CHECK(ecs_text_escape(&b, in, n) == 0);
+  CHECK(ecs_utf8_escape(&b, in, n) == 0);
   CHECK_STR(ecs_buf_cstr(&b), want);
   ecs_buf_free(&b);
 }
@@ -75,16 +75,16 @@ static void secret_names_match_case_and_separators_and_spare_cursors(void) {
                                       "", NULL};
   int i;
   for (i = 0; secret[i]; i++)
-    if (!ecs_is_secret_name(secret[i])) ecs_test_fail(__FILE__, __LINE__, "%s should be secret", secret[i]);
+    if (!ecs_redact_is_secret_name(secret[i])) ecs_test_fail(__FILE__, __LINE__, "%s should be secret", secret[i]);
   for (i = 0; plain[i]; i++)
-    if (ecs_is_secret_name(plain[i])) ecs_test_fail(__FILE__, __LINE__, "%s should not be secret", plain[i]);
-  CHECK(!ecs_is_secret_name(NULL));
+    if (ecs_redact_is_secret_name(plain[i])) ecs_test_fail(__FILE__, __LINE__, "%s should not be secret", plain[i]);
+  CHECK(!ecs_redact_is_secret_name(NULL));
   {
     char longname[2000];
     memset(longname, 'a', sizeof longname);
     memcpy(longname + 1000, "Token", 5); /* in the middle of a long name */
     longname[sizeof longname - 1] = '\0';
-    CHECK(ecs_is_secret_name(longname));
+    CHECK(ecs_redact_is_secret_name(longname));
   }
 }
 

@@ -60,7 +60,7 @@ static int prepare(fixture *f, const char *region) {
 static void url_query(const char *url, ecs_params *out) {
   const char *q = strchr(url, '?');
   ecs_params_init(out);
-  if (q) ecs_parse_query(out, q + 1, strlen(q + 1), 0);
+  if (q) ecs_encode_query_parse(out, q + 1, strlen(q + 1), 0);
 }
 
 static int is_hex(const char *s, size_t n) {
@@ -612,8 +612,8 @@ static void finish_never_echoes_the_security_token(void) {
   {
     ecs_buf e1;
     ecs_buf_init(&e1);
-    ecs_pct_encode(&e1, STS_TOKEN, strlen(STS_TOKEN));
-    ecs_pct_encode(&msg, e1.data, e1.len);
+    ecs_encode_pct(&e1, STS_TOKEN, strlen(STS_TOKEN));
+    ecs_encode_pct(&msg, e1.data, e1.len);
     ecs_buf_free(&e1);
   }
   ecs_buf_adds(&msg, " raw " STS_TOKEN "\"}");
@@ -753,15 +753,15 @@ static void finish_keeps_access_denied_detail_objects_only(void) {
 }
 
 static void mutating_actions_are_told_apart_from_reads(void) {
-  CHECK_INT(ecs_action_is_mutating("ReActivateInstances"), 1);
-  CHECK_INT(ecs_action_is_mutating("StartInstance"), 1);
-  CHECK_INT(ecs_action_is_mutating("DescribeInstances"), 0);
-  CHECK_INT(ecs_action_is_mutating("ListTagResources"), 0);
-  CHECK_INT(ecs_action_is_mutating("GetInstanceScreenshot"), 0);
-  CHECK_INT(ecs_action_is_mutating("QueryPrice"), 0);
-  CHECK_INT(ecs_action_is_mutating("CheckDiskEnableAutoSnapshotValidation"), 0);
-  CHECK_INT(ecs_action_is_mutating("Getaway"), 1);
-  CHECK_INT(ecs_action_is_mutating(NULL), 1);
+  CHECK_INT(ecs_client_action_mutating("ReActivateInstances"), 1);
+  CHECK_INT(ecs_client_action_mutating("StartInstance"), 1);
+  CHECK_INT(ecs_client_action_mutating("DescribeInstances"), 0);
+  CHECK_INT(ecs_client_action_mutating("ListTagResources"), 0);
+  CHECK_INT(ecs_client_action_mutating("GetInstanceScreenshot"), 0);
+  CHECK_INT(ecs_client_action_mutating("QueryPrice"), 0);
+  CHECK_INT(ecs_client_action_mutating("CheckDiskEnableAutoSnapshotValidation"), 0);
+  CHECK_INT(ecs_client_action_mutating("Getaway"), 1);
+  CHECK_INT(ecs_client_action_mutating(NULL), 1);
 }
 
 /* n nested arrays around "x" (n '[' then n ']'), in a malloc'd string. */

@@ -206,7 +206,7 @@ static ecs_src *cli_load(const char *json, const char *profile, char **region, e
   const char *path = put_file(".aliyun/config.json", json);
   *region = NULL;
   ecs_buf_reset(why);
-  if (ecs_cli_profile_load(path, profile, &s, region, why) != 0) return NULL;
+  if (ecs_creds_cli_load(path, profile, &s, region, why) != 0) return NULL;
   return s;
 }
 
@@ -321,19 +321,19 @@ static void cli_config_modes_build_their_providers(void) {
       CHECK_STR(s->source->fixed.access_key_id, "a");
     }
     if (strcmp(want[i].profile, "ecs") == 0) CHECK_STR(s->role_name, "R");
-    ecs_src_free(s);
+    ecs_creds_src_free(s);
     free(region);
   }
   s = cli_load(cfg, NULL, &region, &why); /* current */
   CHECK(s && strcmp(s->name, "cli_profile/static_ak") == 0);
   CHECK_STR(region, "cn-shanghai");
-  ecs_src_free(s);
+  ecs_creds_src_free(s);
   free(region);
-  region = ecs_cli_profile_region(put_file(".aliyun/config.json", cfg), NULL);
+  region = ecs_creds_cli_region(put_file(".aliyun/config.json", cfg), NULL);
   CHECK_STR(region, "cn-shanghai");
   free(region);
   setenv("ALIBABA_CLOUD_PROFILE", "sts", 1); /* the chain's profile comes from here */
-  CHECK(ecs_cli_profile_region(put_file(".aliyun/config.json", cfg), NULL) == NULL);
+  CHECK(ecs_creds_cli_region(put_file(".aliyun/config.json", cfg), NULL) == NULL);
   ecs_buf_free(&why);
   drop_files();
   clear_env();
@@ -364,7 +364,7 @@ static void cli_config_failures_name_the_profile_and_mode(void) {
   CHECK(strstr(ecs_buf_cstr(&why), "not a valid JSON object") != NULL);
   drop_files();
   ecs_buf_reset(&why);
-  CHECK_INT(ecs_cli_profile_load("/nonexistent/config.json", NULL, &out, &region, &why), 1);
+  CHECK_INT(ecs_creds_cli_load("/nonexistent/config.json", NULL, &out, &region, &why), 1);
   ecs_buf_free(&why);
   clear_env();
 }
@@ -381,23 +381,23 @@ static void ini_types_build_their_providers_and_reject_others(void) {
   clear_env();
   ecs_buf_init(&why);
   path = put_file(".alibabacloud/credentials", ini);
-  CHECK_INT(ecs_ini_profile_load(path, NULL, &s, &why), 0);
+  CHECK_INT(ecs_creds_ini_load(path, NULL, &s, &why), 0);
   CHECK(s && strcmp(s->name, "profile/static_ak") == 0 && strcmp(s->fixed.access_key_id, "foo") == 0);
-  ecs_src_free(s);
-  CHECK_INT(ecs_ini_profile_load(path, "ecs", &s, &why), 0);
+  ecs_creds_src_free(s);
+  CHECK_INT(ecs_creds_ini_load(path, "ecs", &s, &why), 0);
   CHECK(s && s->kind == SRC_ECS_ROLE && strcmp(s->role_name, "R") == 0);
-  ecs_src_free(s);
-  CHECK_INT(ecs_ini_profile_load(path, "role", &s, &why), 0);
+  ecs_creds_src_free(s);
+  CHECK_INT(ecs_creds_ini_load(path, "role", &s, &why), 0);
   CHECK(s && s->kind == SRC_ROLE_ARN && strcmp(s->name, "profile/ram_role_arn/static_ak") == 0);
   CHECK(s && strcmp(s->policy, "{}") == 0 && strcmp(s->session, "s") == 0);
-  ecs_src_free(s);
-  CHECK_INT(ecs_ini_profile_load(path, "bad", &s, &why), -1);
+  ecs_creds_src_free(s);
+  CHECK_INT(ecs_creds_ini_load(path, "bad", &s, &why), -1);
   CHECK(strstr(ecs_buf_cstr(&why), "invalid type \"bearer\"") != NULL);
   ecs_buf_reset(&why);
-  CHECK_INT(ecs_ini_profile_load(path, "none", &s, &why), 2);
+  CHECK_INT(ecs_creds_ini_load(path, "none", &s, &why), 2);
   CHECK(strstr(ecs_buf_cstr(&why), "profile \"none\" not found") != NULL);
   ecs_buf_reset(&why);
-  CHECK_INT(ecs_ini_profile_load("/nonexistent/credentials", NULL, &s, &why), 1);
+  CHECK_INT(ecs_creds_ini_load("/nonexistent/credentials", NULL, &s, &why), 1);
   ecs_buf_free(&why);
   drop_files();
   clear_env();
@@ -417,19 +417,19 @@ static void external_process_runs_without_shell_with_timeout(void) {
   {
     char cmd[600];
     snprintf(cmd, sizeof cmd, "%s 'a b' ;rm", prog); /* ';' is just an argument: no shell */
-    CHECK_INT(ecs_external_fetch(cmd, &c, &why), 0);
+    CHECK_INT(ecs_creds_external_fetch(cmd, &c, &why), 0);
     CHECK_STR(c.access_key_id, "i");
     CHECK_STR(c.security_token, "t");
     snprintf(cmd, sizeof cmd, "%s other", prog);
-    CHECK_INT(ecs_external_fetch(cmd, &c, &why), -1);
+    CHECK_INT(ecs_creds_external_fetch(cmd, &c, &why), -1);
     CHECK(strstr(ecs_buf_cstr(&why), "exit status 7") != NULL);
   }
   ecs_buf_reset(&why);
   setenv("ECSRUN_CREDENTIALS_PROCESS_TIMEOUT", "0.3", 1);
-  CHECK_INT(ecs_external_fetch("sleep 5", &c, &why), -1);
+  CHECK_INT(ecs_creds_external_fetch("sleep 5", &c, &why), -1);
   CHECK(strstr(ecs_buf_cstr(&why), "did not finish") != NULL);
   ecs_buf_reset(&why);
-  CHECK_INT(ecs_external_fetch("/nonexistent/prog", &c, &why), -1);
+  CHECK_INT(ecs_creds_external_fetch("/nonexistent/prog", &c, &why), -1);
   CHECK(strstr(ecs_buf_cstr(&why), "cannot run") != NULL);
   ecs_creds_free(&c);
   ecs_buf_free(&why);
@@ -438,8 +438,8 @@ static void external_process_runs_without_shell_with_timeout(void) {
 
 /* An AssumeRole source for role arn with ram-user's keys, STS at the sim. */
 static ecs_src *role_source(ecs_sim *s, const char *arn, const char *id, const char *secret) {
-  ecs_src *r = ecs_src_new(SRC_ROLE_ARN, "ram_role_arn/static_ak");
-  r->source = ecs_src_new(SRC_STATIC, "static_ak");
+  ecs_src *r = ecs_creds_src_new(SRC_ROLE_ARN, "ram_role_arn/static_ak");
+  r->source = ecs_creds_src_new(SRC_STATIC, "static_ak");
   ecs_creds_set(&r->source->fixed, id, secret, NULL, NULL);
   r->role_arn = strdup(arn);
   r->session = strdup("test");
@@ -466,7 +466,7 @@ static void sts_assume_role_keys_are_accepted_until_they_expire(void) {
   ecs_creds_init(&c);
   ecs_buf_init(&why);
   ecs_params_init(&q);
-  CHECK_INT(ecs_src_get(r, NULL, &c, &why), 0);
+  CHECK_INT(ecs_creds_src_get(r, NULL, &c, &why), 0);
   CHECK(strncmp(c.access_key_id, "STS.", 4) == 0);
   CHECK(c.security_token != NULL);
   CHECK(c.expiration > ecs_creds_now() + 2 && c.expiration <= ecs_creds_now() + 5);
@@ -487,7 +487,7 @@ static void sts_assume_role_keys_are_accepted_until_they_expire(void) {
   ecs_params_free(&q);
   ecs_creds_free(&c);
   ecs_buf_free(&why);
-  ecs_src_free(r);
+  ecs_creds_src_free(r);
   ecs_sim_stop(s);
 }
 
@@ -499,21 +499,21 @@ static void sts_refusals_are_reported_without_secrets(void) {
   clear_env();
   ecs_creds_init(&c);
   ecs_buf_init(&why);
-  CHECK_INT(ecs_src_get(r, NULL, &c, &why), -1);
+  CHECK_INT(ecs_creds_src_get(r, NULL, &c, &why), -1);
   CHECK(strstr(ecs_buf_cstr(&why), "failed: NoPermission (HTTP 403)") != NULL);
-  ecs_src_free(r);
+  ecs_creds_src_free(r);
   ecs_buf_reset(&why);
   r = role_source(s, "acs:ram::1:role/op", "ram-user", "not-the-ram-user-secret");
-  CHECK_INT(ecs_src_get(r, NULL, &c, &why), -1);
+  CHECK_INT(ecs_creds_src_get(r, NULL, &c, &why), -1);
   CHECK(strstr(ecs_buf_cstr(&why), "SignatureDoesNotMatch") != NULL);
   CHECK(strstr(ecs_buf_cstr(&why), "string to sign") == NULL);
   CHECK(strstr(ecs_buf_cstr(&why), "not-the-ram-user-secret") == NULL);
-  ecs_src_free(r);
+  ecs_creds_src_free(r);
   ecs_buf_reset(&why);
   r = role_source(s, "acs:ram::1:role/none", "ram-user", "ram-user-secret");
-  CHECK_INT(ecs_src_get(r, NULL, &c, &why), -1);
+  CHECK_INT(ecs_creds_src_get(r, NULL, &c, &why), -1);
   CHECK(strstr(ecs_buf_cstr(&why), "EntityNotExist.Role") != NULL);
-  ecs_src_free(r);
+  ecs_creds_src_free(r);
   ecs_buf_free(&why);
   ecs_sim_stop(s);
 }
@@ -528,20 +528,20 @@ static void imds_v2_v1_fallback_and_unknown_role(void) {
   ecs_creds_init(&c);
   ecs_buf_init(&why);
   setenv("ECSRUN_METADATA_ENDPOINT", ecs_sim_url(s), 1);
-  CHECK_INT(ecs_imds_fetch(NULL, NULL, &c, &why), 0);
+  CHECK_INT(ecs_creds_imds_fetch(NULL, NULL, &c, &why), 0);
   CHECK(strncmp(c.access_key_id, "STS.", 4) == 0 && c.security_token && c.expiration > 0);
-  CHECK_INT(ecs_imds_fetch(NULL, "Nope", &c, &why), -1);
+  CHECK_INT(ecs_creds_imds_fetch(NULL, "Nope", &c, &why), -1);
   CHECK(strstr(ecs_buf_cstr(&why), "metadata 404 for role \"Nope\"") != NULL);
   CHECK(strstr(ecs_buf_cstr(&why), "<") == NULL);
   ecs_buf_reset(&why);
   setenv("ECSRUN_METADATA_ENDPOINT", ecs_sim_url(old), 1);
-  CHECK_INT(ecs_imds_fetch(NULL, NULL, &c, &why), 0); /* v1 */
+  CHECK_INT(ecs_creds_imds_fetch(NULL, NULL, &c, &why), 0); /* v1 */
   setenv("ALIBABA_CLOUD_IMDSV1_DISABLED", "true", 1);
-  CHECK_INT(ecs_imds_fetch(NULL, NULL, &c, &why), -1);
+  CHECK_INT(ecs_creds_imds_fetch(NULL, NULL, &c, &why), -1);
   CHECK(strstr(ecs_buf_cstr(&why), "IMDSv1 fallback is disabled") != NULL);
   ecs_buf_reset(&why);
   setenv("ECSRUN_METADATA_ENDPOINT", "http://127.0.0.1:1", 1);
-  CHECK_INT(ecs_imds_fetch(NULL, NULL, &c, &why), -1);
+  CHECK_INT(ecs_creds_imds_fetch(NULL, NULL, &c, &why), -1);
   CHECK(strstr(ecs_buf_cstr(&why), "metadata service unreachable") != NULL);
   ecs_creds_free(&c);
   ecs_buf_free(&why);

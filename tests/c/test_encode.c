@@ -9,11 +9,11 @@
 #include "encode.h"
 #include "testlib.h"
 
-/* Checks ecs_pct_encode / ecs_pct_decode on one NUL-terminated input. */
+/* Checks ecs_encode_pct / ecs_encode_pct_decode on one NUL-terminated input. */
 static void check_encode(const char *in, const char *want) {
   ecs_buf b;
   ecs_buf_init(&b);
-  CHECK(ecs_pct_encode(&b, in, strlen(in)) == 0);
+  CHECK(ecs_encode_pct(&b, in, strlen(in)) == 0);
   CHECK_STR(ecs_buf_cstr(&b), want);
   ecs_buf_free(&b);
 }
@@ -21,7 +21,7 @@ static void check_encode(const char *in, const char *want) {
 static void check_decode(const char *in, int plus, const char *want) {
   ecs_buf b;
   ecs_buf_init(&b);
-  CHECK(ecs_pct_decode(&b, in, strlen(in), plus) == 0);
+  CHECK(ecs_encode_pct_decode(&b, in, strlen(in), plus) == 0);
   CHECK_STR(ecs_buf_cstr(&b), want);
   ecs_buf_free(&b);
 }
@@ -44,7 +44,7 @@ static void encode_is_strict_rfc3986(void) {
     int unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
                      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
     ecs_buf_reset(&b);
-    CHECK(ecs_pct_encode(&b, &in, 1) == 0);
+    CHECK(ecs_encode_pct(&b, &in, 1) == 0);
     if (unreserved) snprintf(want, sizeof want, "%c", c);
     else snprintf(want, sizeof want, "%%%02X", c);
     if (b.len != strlen(want) || memcmp(b.data, want, b.len) != 0)
@@ -53,7 +53,7 @@ static void encode_is_strict_rfc3986(void) {
   /* appends, does not overwrite; embedded NUL is a byte like any other */
   ecs_buf_reset(&b);
   CHECK(ecs_buf_adds(&b, "x=") == 0);
-  CHECK(ecs_pct_encode(&b, "a\0b", 3) == 0);
+  CHECK(ecs_encode_pct(&b, "a\0b", 3) == 0);
   CHECK_STR(ecs_buf_cstr(&b), "x=a%00b");
   ecs_buf_free(&b);
 }
@@ -82,9 +82,9 @@ static void decode_reverses_sdk_wire_encoding(void) {
   ecs_buf_init(&dec);
   for (c = 0; c < 256; c++) {
     char in = (char)c;
-    CHECK(ecs_pct_encode(&enc, &in, 1) == 0);
+    CHECK(ecs_encode_pct(&enc, &in, 1) == 0);
   }
-  CHECK(ecs_pct_decode(&dec, enc.data, enc.len, 1) == 0);
+  CHECK(ecs_encode_pct_decode(&dec, enc.data, enc.len, 1) == 0);
   CHECK_INT(dec.len, 256);
   for (c = 0; c < 256 && dec.len == 256; c++) CHECK_INT((unsigned char)dec.data[c], c);
   ecs_buf_free(&enc);
@@ -95,7 +95,7 @@ static void parse_query_splits_and_decodes(void) {
   ecs_params p;
   const char *q = "a=1&b=x%20y&&c&d=&=v&e=a=b&f=1+2&a=2&";
   ecs_params_init(&p);
-  CHECK(ecs_parse_query(&p, q, strlen(q), 0) == 0);
+  CHECK(ecs_encode_query_parse(&p, q, strlen(q), 0) == 0);
   CHECK_INT(p.n, 8);
   if (p.n == 8) {
     CHECK_STR(p.v[0].name, "a"); CHECK_STR(p.v[0].value, "1");
@@ -110,13 +110,13 @@ static void parse_query_splits_and_decodes(void) {
   ecs_params_free(&p);
   /* form body: '+' is a space, names are decoded too */
   q = "Tag.1.Key=%E7%8E%AF%E5%A2%83&Instance%4eame=a+b";
-  CHECK(ecs_parse_query(&p, q, strlen(q), 1) == 0);
+  CHECK(ecs_encode_query_parse(&p, q, strlen(q), 1) == 0);
   CHECK_INT(p.n, 2);
   CHECK_STR(ecs_params_get(&p, "Tag.1.Key"), "\xe7\x8e\xaf\xe5\xa2\x83");
   CHECK_STR(ecs_params_get(&p, "InstanceName"), "a b");
   /* only n bytes are read; an empty input adds nothing */
-  CHECK(ecs_parse_query(&p, "x=1&y=2", 3, 0) == 0);
-  CHECK(ecs_parse_query(&p, "", 0, 0) == 0);
+  CHECK(ecs_encode_query_parse(&p, "x=1&y=2", 3, 0) == 0);
+  CHECK(ecs_encode_query_parse(&p, "", 0, 0) == 0);
   CHECK_INT(p.n, 3);
   CHECK_STR(ecs_params_get(&p, "x"), "1");
   CHECK(ecs_params_get(&p, "y") == NULL);
@@ -128,14 +128,14 @@ static void canonical_query_sorts_a_copy_and_encodes(void) {
   ecs_buf out;
   ecs_params_init(&p);
   ecs_buf_init(&out);
-  CHECK(ecs_canonical_query(&out, &p) == 0);
+  CHECK(ecs_encode_canonical_query(&out, &p) == 0);
   CHECK_STR(ecs_buf_cstr(&out), "");
   CHECK(ecs_params_add(&p, "zeta", "1") == 0);
   CHECK(ecs_params_add(&p, "Name", "a b*") == 0);
   CHECK(ecs_params_add(&p, "Empty", NULL) == 0);
   CHECK(ecs_params_add(&p, "Tag.1.Key", "\xe4\xb8\xad") == 0);
   CHECK(ecs_params_add(&p, "Alpha", "~") == 0);
-  CHECK(ecs_canonical_query(&out, &p) == 0);
+  CHECK(ecs_encode_canonical_query(&out, &p) == 0);
   CHECK_STR(ecs_buf_cstr(&out), "Alpha=~&Empty=&Name=a%20b%2A&Tag.1.Key=%E4%B8%AD&zeta=1");
   CHECK_STR(p.v[0].name, "zeta"); /* input order kept */
   CHECK_STR(p.v[4].name, "Alpha");
@@ -163,7 +163,7 @@ static int same_flat(const char *what, const ecs_params *p, const cJSON *want) {
   return ok;
 }
 
-/* Every flat_params_examples entry: ecs_flatten gives openapi-core's
+/* Every flat_params_examples entry: ecs_encode_flatten gives openapi-core's
  * OpenApiUtil.query() result (what the ECS client signs) and, wherever
  * pop-core's flatParams agrees with it, pop-core's canonicalized string. */
 static void flatten_matches_sdk_repeatlist_examples(void) {
@@ -184,11 +184,11 @@ static void flatten_matches_sdk_repeatlist_examples(void) {
     ecs_params_init(&p);
     ecs_buf_init(&canon);
     checked++;
-    CHECK(ecs_flatten(&p, NULL, cJSON_GetObjectItemCaseSensitive(ex, "input")) == 0);
+    CHECK(ecs_encode_flatten(&p, NULL, cJSON_GetObjectItemCaseSensitive(ex, "input")) == 0);
     matched += same_flat(desc, &p, want);
     if (cJSON_Compare(want, pop, 1)) {
       popcore_same++;
-      CHECK(ecs_canonical_query(&canon, &p) == 0);
+      CHECK(ecs_encode_canonical_query(&canon, &p) == 0);
       CHECK_STR(ecs_buf_cstr(&canon), cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
                                           ex, "pop_core_canonicalized")));
     }
@@ -218,7 +218,7 @@ static void flatten_handles_names_and_scalars(void) {
   ecs_params_init(&p);
   j = cJSON_Parse("{\"InstanceIds\":[\"i-1\",\"i-2\"],\"Filter\":{\"Key\":\"k\",\"On\":false},"
                   "\"Skip\":null,\"Empty\":{}}");
-  CHECK(ecs_flatten(&p, "Req", j) == 0);
+  CHECK(ecs_encode_flatten(&p, "Req", j) == 0);
   cJSON_Delete(j);
   CHECK_INT(p.n, 4);
   CHECK_STR(ecs_params_get(&p, "Req.InstanceIds.1"), "i-1");
@@ -228,15 +228,15 @@ static void flatten_handles_names_and_scalars(void) {
   ecs_params_free(&p);
 
   j = cJSON_Parse("[\"a\",[\"b\"]]");
-  CHECK(ecs_flatten(&p, "", j) == 0);
+  CHECK(ecs_encode_flatten(&p, "", j) == 0);
   cJSON_Delete(j);
   CHECK_STR(ecs_params_get(&p, "1"), "a");
   CHECK_STR(ecs_params_get(&p, "2.1"), "b");
   ecs_params_free(&p);
 
   j = cJSON_Parse("\"x y\"");
-  CHECK(ecs_flatten(&p, "InstanceName", j) == 0);
-  CHECK(ecs_flatten(&p, "Nothing", cJSON_GetObjectItem(j, "missing")) == 0); /* NULL value */
+  CHECK(ecs_encode_flatten(&p, "InstanceName", j) == 0);
+  CHECK(ecs_encode_flatten(&p, "Nothing", cJSON_GetObjectItem(j, "missing")) == 0); /* NULL value */
   cJSON_Delete(j);
   CHECK_INT(p.n, 1);
   CHECK_STR(ecs_params_get(&p, "InstanceName"), "x y");
@@ -245,7 +245,7 @@ static void flatten_handles_names_and_scalars(void) {
   for (i = 0; nums[i].json; i++) {
     j = cJSON_Parse(nums[i].json);
     CHECK(j != NULL);
-    CHECK(ecs_flatten(&p, "N", j) == 0);
+    CHECK(ecs_encode_flatten(&p, "N", j) == 0);
     cJSON_Delete(j);
     CHECK_STR(ecs_params_get(&p, "N"), nums[i].want);
     ecs_params_free(&p);

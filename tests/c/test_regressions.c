@@ -52,7 +52,7 @@ static void client_bad_body_excerpt_never_quotes_part_of_the_token(void) {
     ecs_error_init(&err);
     ecs_buf_init(&page);
     ecs_buf_init(&enc);
-    ecs_pct_encode(&enc, TOKEN, strlen(TOKEN));
+    ecs_encode_pct(&enc, TOKEN, strlen(TOKEN));
     if (k == 1) ecs_buf_addf(&page, pages[k], ecs_buf_cstr(&enc));
     else ecs_buf_adds(&page, pages[k]);
     req.url = strdup("https://ecs.cn-hangzhou.aliyuncs.com/?RegionId=cn-hangzhou");
@@ -335,10 +335,10 @@ static void creds_cli_huge_expired_seconds_is_capped(void) {
   CHECK(write(fd, cfg, sizeof cfg - 1) == (ssize_t)(sizeof cfg - 1));
   close(fd);
   ecs_buf_init(&why);
-  CHECK_INT(ecs_cli_profile_load(path, NULL, &src, &region, &why), 0);
+  CHECK_INT(ecs_creds_cli_load(path, NULL, &src, &region, &why), 0);
   CHECK(src != NULL);
   if (src) CHECK_INT(src->duration, 43200);
-  ecs_src_free(src);
+  ecs_creds_src_free(src);
   free(region);
   ecs_buf_free(&why);
   unlink(path);

@@ -103,11 +103,11 @@ void v1_sign(const char *method, ecs_params *params, const char *ak, const char 
     if (!ecs_params_get(params, common[i][0])) ecs_params_add(params, common[i][0], common[i][1]);
   if (!ecs_params_get(params, "AccessKeyId")) ecs_params_add(params, "AccessKeyId", ak);
   if (!ecs_params_get(params, "Timestamp")) {
-    ecs_timestamp(ts);
+    ecs_sign_timestamp(ts);
     ecs_params_add(params, "Timestamp", ts);
   }
   if (!ecs_params_get(params, "SignatureNonce")) {
-    ecs_random_hex(nonce, 16);
+    ecs_sign_random_hex(nonce, 16);
     ecs_params_add(params, "SignatureNonce", nonce);
   }
   for (i = 0; i < params->n; i++)
@@ -171,9 +171,9 @@ void v3_call(ecs_sim *s, const char *action, ecs_params *query, const char *ak,
   ecs_params_init(&h);
   ecs_buf_init(&url);
   ecs_buf_init(&line);
-  ecs_timestamp(ts);
-  ecs_random_hex(nonce, 16);
-  ecs_sha256_hex("", 0, hash);
+  ecs_sign_timestamp(ts);
+  ecs_sign_random_hex(nonce, 16);
+  ecs_sign_sha256_hex("", 0, hash);
   snprintf(host, sizeof host, "127.0.0.1:%d", ecs_sim_port(s));
   ecs_params_add(&h, "host", host);
   ecs_params_add(&h, "x-acs-action", action);

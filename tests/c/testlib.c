@@ -20,6 +20,10 @@ void ecs_test_fail(const char *file, int line, const char *fmt, ...) {
 int ecs_test_main(int argc, char **argv, const ecs_test_case *cases) {
   const ecs_test_case *c;
   int ran = 0, failed = 0;
+  if (argc > 1 && strcmp(argv[1], "--list") == 0) {
+    for (c = cases; c->name; c++) printf("%s\n", c->name);
+    return 0;
+  }
   for (c = cases; c->name; c++) {
     int before = ecs_test_failures;
     if (argc > 1 && strcmp(argv[1], c->name) != 0) continue;

@@ -1,7 +1,9 @@
 /* testlib.h - a minimal harness for the C unit tests.
  *
  * Each test executable lists its cases; `exe NAME` runs one case (that is how
- * ctest calls them, one add_test per case), `exe` alone runs all of them.
+ * ctest calls them, one add_test per case), `exe` alone runs all of them,
+ * `exe --list` prints the case names, one a line (tests/c/check_cases.cmake
+ * compares them with the ctests CMake registered from the source).
  * A failed CHECK prints file:line and the expression, and the case fails.
  */
 #ifndef ECS_TESTLIB_H
@@ -32,7 +34,7 @@ void ecs_test_fail(const char *file, int line, const char *fmt, ...);
        if (a_ != b_) ecs_test_fail(__FILE__, __LINE__, "%s == %s (got %lld, expected %lld)", \
                                    #a, #b, a_, b_); } while (0)
 
-/* Runs the case named argv[1], or all. Returns the process exit status. */
+/* Runs the case named argv[1], or all; lists them for --list. Returns the process exit status. */
 int ecs_test_main(int argc, char **argv, const ecs_test_case *cases);
 /* Reads a whole file (NUL-terminated); NULL on failure. Caller frees. */
 char *ecs_test_read_file(const char *path, size_t *n);

@@ -1,5 +1,5 @@
 /* fuzz_creds_config.c - libFuzzer target for the aliyun CLI config parser
- * (~/.aliyun/config.json: ecs_cli_profile_load, ecs_cli_profile_region in
+ * (~/.aliyun/config.json: ecs_creds_cli_load, ecs_creds_cli_region in
  * runtime/creds_files.c) and the metadata/URI credentials document parser
  * (ecs_creds_from_json_doc in runtime/creds_net.c).
  *
@@ -76,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ecs_src *src = (ecs_src *)1;
     char *region = (char *)1;
     ecs_buf_reset(&why);
-    rc = ecs_cli_profile_load(path, profiles[i], &src, &region, &why);
+    rc = ecs_creds_cli_load(path, profiles[i], &src, &region, &why);
     /* 2: no such profile (why names it), as -1 a failure with a reason */
     FZ_ASSERT(rc == 0 || rc == -1 || rc == 2, "rc %d", rc);
     FZ_ASSERT((rc == 0) == (src != NULL), "rc %d with source %p", rc, (void *)src);
@@ -85,9 +85,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       FZ_ASSERT(region == NULL, "region on failure");
       check_why(ecs_buf_cstr(&why), data, size);
     }
-    ecs_src_free(src);
+    ecs_creds_src_free(src);
     free(region);
-    free(ecs_cli_profile_region(path, profiles[i]));
+    free(ecs_creds_cli_region(path, profiles[i]));
   }
   for (i = 0; i < 2; i++) {
     ecs_creds_init(&c);

@@ -1,5 +1,5 @@
 /* fuzz_creds_ini.c - libFuzzer target for the INI credentials file parser
- * (~/.alibabacloud/credentials: ecs_ini_profile_load in
+ * (~/.alibabacloud/credentials: ecs_creds_ini_load in
  * runtime/creds_files.c, on libinih).
  *
  * The input is the file, loaded for the profiles "default", "prod" and one
@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ecs_src *src = (ecs_src *)1;
     int rc;
     ecs_buf_reset(&why);
-    rc = ecs_ini_profile_load(path, profiles[i], &src, &why);
+    rc = ecs_creds_ini_load(path, profiles[i], &src, &why);
     /* 2: no such profile (why names it), as -1 a failure with a reason */
     FZ_ASSERT(rc == 0 || rc == -1 || rc == 2, "rc %d", rc);
     FZ_ASSERT((rc == 0) == (src != NULL), "rc %d with source %p", rc, (void *)src);
@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       FZ_ASSERT(why.len > 0, "failure without a reason");
       check_why(ecs_buf_cstr(&why), data, size);
     }
-    ecs_src_free(src);
+    ecs_creds_src_free(src);
   }
   ecs_buf_free(&why);
   return 0;

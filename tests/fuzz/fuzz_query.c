@@ -2,7 +2,7 @@
  * query parsing, canonical queries and RepeatList flattening.
  *
  * The whole input is used as a string for the encoders and the query
- * parser, and, when it parses as JSON, as a value for ecs_flatten.
+ * parser, and, when it parses as JSON, as a value for ecs_encode_flatten.
  * Invariants:
  *  - decode(encode(x)) == x, byte for byte, with and without '+' as space;
  *    encode emits only unreserved bytes and %XY, and its length is
@@ -34,7 +34,7 @@ static void check_pct(const char *s, size_t n) {
   ecs_buf_init(&d);
   ecs_buf_init(&d2);
   for (i = 0; i < n; i++) other += !unreserved((unsigned char)s[i]);
-  FZ_ASSERT(ecs_pct_encode(&e, s, n) == 0, "encode failed");
+  FZ_ASSERT(ecs_encode_pct(&e, s, n) == 0, "encode failed");
   FZ_ASSERT(e.len == n + 2 * other, "encoded length %zu for %zu bytes", e.len, n);
   for (i = 0; i < e.len; i++) {
     unsigned char c = (unsigned char)e.data[i];
@@ -47,13 +47,13 @@ static void check_pct(const char *s, size_t n) {
       FZ_ASSERT(unreserved(c), "byte 0x%02x left unencoded", c);
     }
   }
-  FZ_ASSERT(ecs_pct_decode(&d, e.data, e.len, 0) == 0, "decode failed");
+  FZ_ASSERT(ecs_encode_pct_decode(&d, e.data, e.len, 0) == 0, "decode failed");
   FZ_ASSERT(d.len == n && (n == 0 || memcmp(d.data, s, n) == 0), "decode(encode(x)) != x");
-  FZ_ASSERT(ecs_pct_decode(&d2, e.data, e.len, 1) == 0, "decode failed");
+  FZ_ASSERT(ecs_encode_pct_decode(&d2, e.data, e.len, 1) == 0, "decode failed");
   FZ_ASSERT(d2.len == n && (n == 0 || memcmp(d2.data, s, n) == 0),
             "decode(encode(x), plus) != x");
   ecs_buf_reset(&d);
-  FZ_ASSERT(ecs_pct_decode(&d, s, n, 1) == 0, "decode failed");
+  FZ_ASSERT(ecs_encode_pct_decode(&d, s, n, 1) == 0, "decode failed");
   FZ_ASSERT(d.len <= n, "decode grew %zu -> %zu", n, d.len);
   if (!memchr(s, '%', n) && !memchr(s, '+', n))
     FZ_ASSERT(d.len == n && (n == 0 || memcmp(d.data, s, n) == 0), "decode changed plain text");
@@ -85,10 +85,10 @@ static void check_canonical(const ecs_params *p, const char *what) {
   ecs_buf_init(&c);
   ecs_buf_init(&c2);
   ecs_params_init(&p2);
-  FZ_ASSERT(ecs_canonical_query(&c, p) == 0, "canonical failed");
-  FZ_ASSERT(ecs_parse_query(&p2, c.data ? c.data : "", c.len, 1) == 0, "reparse failed");
+  FZ_ASSERT(ecs_encode_canonical_query(&c, p) == 0, "canonical failed");
+  FZ_ASSERT(ecs_encode_query_parse(&p2, c.data ? c.data : "", c.len, 1) == 0, "reparse failed");
   same_sorted(p, &p2, what);
-  FZ_ASSERT(ecs_canonical_query(&c2, &p2) == 0, "canonical failed");
+  FZ_ASSERT(ecs_encode_canonical_query(&c2, &p2) == 0, "canonical failed");
   FZ_ASSERT(c.len == c2.len && (c.len == 0 || memcmp(c.data, c2.data, c.len) == 0),
             "%s: canonical query not stable:\n  %s\n  %s", what, ecs_buf_cstr(&c),
             ecs_buf_cstr(&c2));
@@ -100,7 +100,7 @@ static void check_canonical(const ecs_params *p, const char *what) {
 static void check_query(const char *s, size_t n, int plus) {
   ecs_params p;
   ecs_params_init(&p);
-  FZ_ASSERT(ecs_parse_query(&p, s, n, plus) == 0, "parse failed");
+  FZ_ASSERT(ecs_encode_query_parse(&p, s, n, plus) == 0, "parse failed");
   check_canonical(&p, "query");
   ecs_params_free(&p);
 }
@@ -111,12 +111,12 @@ static void check_flatten(const char *s, size_t n) {
   const cJSON *c;
   if (!j) return;
   ecs_params_init(&p);
-  FZ_ASSERT(ecs_flatten(&p, NULL, j) == 0, "flatten failed");
+  FZ_ASSERT(ecs_encode_flatten(&p, NULL, j) == 0, "flatten failed");
   check_canonical(&p, "flatten");
   ecs_params_free(&p);
   /* under a name: every pair is "Name" or starts with "Name." */
   ecs_params_init(&p);
-  FZ_ASSERT(ecs_flatten(&p, "Tag", j) == 0, "flatten failed");
+  FZ_ASSERT(ecs_encode_flatten(&p, "Tag", j) == 0, "flatten failed");
   {
     size_t i;
     for (i = 0; i < p.n; i++)
@@ -127,7 +127,7 @@ static void check_flatten(const char *s, size_t n) {
   /* numbers: the flat text reads back as the same double */
   if (cJSON_IsNumber(j)) {
     ecs_params_init(&p);
-    FZ_ASSERT(ecs_flatten(&p, "N", j) == 0 && p.n == 1, "number did not flatten to one pair");
+    FZ_ASSERT(ecs_encode_flatten(&p, "N", j) == 0 && p.n == 1, "number did not flatten to one pair");
     FZ_ASSERT(strtod(p.v[0].value, NULL) == j->valuedouble, "%s does not read back as %.17g",
               p.v[0].value, j->valuedouble);
     ecs_params_free(&p);
@@ -135,7 +135,7 @@ static void check_flatten(const char *s, size_t n) {
   for (c = j->child; c; c = c->next) {
     if (!cJSON_IsNumber(c)) continue;
     ecs_params_init(&p);
-    FZ_ASSERT(ecs_flatten(&p, "N", c) == 0 && p.n == 1, "number did not flatten to one pair");
+    FZ_ASSERT(ecs_encode_flatten(&p, "N", c) == 0 && p.n == 1, "number did not flatten to one pair");
     FZ_ASSERT(strtod(p.v[0].value, NULL) == c->valuedouble, "%s does not read back as %.17g",
               p.v[0].value, c->valuedouble);
     ecs_params_free(&p);

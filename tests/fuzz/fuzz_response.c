@@ -52,8 +52,8 @@ static void check_no_token(const char *msg, const uint8_t *rest, size_t n) {
   char piece[25];
   ecs_buf_init(&e1);
   ecs_buf_init(&e2);
-  ecs_pct_encode(&e1, TOKEN, tl);
-  ecs_pct_encode(&e2, ecs_buf_cstr(&e1), e1.len);
+  ecs_encode_pct(&e1, TOKEN, tl);
+  ecs_encode_pct(&e2, ecs_buf_cstr(&e1), e1.len);
   FZ_ASSERT(!strstr(msg, TOKEN), "token in message: %s", msg);
   FZ_ASSERT(!strstr(msg, ecs_buf_cstr(&e1)), "encoded token in message: %s", msg);
   FZ_ASSERT(!strstr(msg, ecs_buf_cstr(&e2)), "twice-encoded token in message: %s", msg);
@@ -85,7 +85,7 @@ static void run(const fz_msg *m, int variant, const uint8_t *rest, size_t n) {
     ecs_buf_adds(&u, "https://ecs.cn-hangzhou.aliyuncs.com/"
                      "?AccessKeyId=STS.NUgYrLnoC37mZZCNnAbez2xxx"
                      "&Action=ReActivateInstances&SecurityToken=");
-    ecs_pct_encode(&u, TOKEN, strlen(TOKEN));
+    ecs_encode_pct(&u, TOKEN, strlen(TOKEN));
     ecs_buf_adds(&u, "&Signature=x");
     req.url = ecs_buf_steal(&u);
   } else {
@@ -134,8 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ecs_buf e1, e2;
     ecs_buf_init(&e1);
     ecs_buf_init(&e2);
-    ecs_pct_encode(&e1, token, sizeof token - 1);
-    ecs_pct_encode(&e2, ecs_buf_cstr(&e1), e1.len);
+    ecs_encode_pct(&e1, token, sizeof token - 1);
+    ecs_encode_pct(&e2, ecs_buf_cstr(&e1), e1.len);
     if ((rest = malloc(size)) != NULL) {
       memcpy(rest, data, size);
       blank_out(rest, size, ecs_buf_cstr(&e2));

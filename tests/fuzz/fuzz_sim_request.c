@@ -111,14 +111,14 @@ static int resign_v3(const ecs_sim *s, const char *method, const char *target, e
   ecs_params_init(&nh);
   ecs_params_init(&query);
   memset(&out, 0, sizeof out);
-  if (ecs_sha256_hex(body->data, body->len, hash) < 0) return -1;
+  if (ecs_sign_sha256_hex(body->data, body->len, hash) < 0) return -1;
   for (i = 0; i < h->n; i++) {
     const char *n = h->v[i].name, *v = h->v[i].value;
     if (strcasecmp(n, "Authorization") == 0) continue;
     if (strcasecmp(n, "x-acs-content-sha256") == 0) v = hash;
     if (ecs_params_add(&nh, n, v) < 0) goto done;
   }
-  if (q && ecs_parse_query(&query, q + 1, strlen(q + 1), 1) < 0) goto done;
+  if (q && ecs_encode_query_parse(&query, q + 1, strlen(q + 1), 1) < 0) goto done;
   if (ecs_sign_v3(method, "/", &query, &nh, body->data, body->len, a->access_key_id, a->secret,
                   &out) < 0 ||
       ecs_params_add(&nh, "Authorization", ecs_buf_cstr(&out.authorization)) < 0)
@@ -158,7 +158,7 @@ static char *resign_v1(const ecs_sim *s, const char *method, const char *target,
       size_t len = strcspn(seg, "&"), nl = strcspn(seg, "=");
       if (nl > len) nl = len;
       ecs_buf_reset(&name);
-      if (ecs_pct_decode(&name, seg, nl, 1) < 0) goto done;
+      if (ecs_encode_pct_decode(&name, seg, nl, 1) < 0) goto done;
       if (len && strcmp(ecs_buf_cstr(&name), "Signature") != 0) {
         if ((!first && ecs_buf_addc(&t, '&') < 0) || ecs_buf_add(&t, seg, len) < 0) goto done;
         first = 0;
@@ -169,15 +169,15 @@ static char *resign_v1(const ecs_sim *s, const char *method, const char *target,
   }
   {
     const char *nq = strchr(ecs_buf_cstr(&t), '?') + 1;
-    if (ecs_parse_query(&p, nq, strlen(nq), 1) < 0) goto done;
+    if (ecs_encode_query_parse(&p, nq, strlen(nq), 1) < 0) goto done;
   }
   if (ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 && body->len &&
-      ecs_parse_query(&p, body->data, body->len, 1) < 0)
+      ecs_encode_query_parse(&p, body->data, body->len, 1) < 0)
     goto done;
   ak = ecs_params_get(&p, "AccessKeyId");
   if (ecs_sign_v1(method, &p, account(s, ak, ak ? strlen(ak) : 0)->secret, &out) < 0) goto done;
   if ((!first && ecs_buf_addc(&t, '&') < 0) || ecs_buf_adds(&t, "Signature=") < 0 ||
-      ecs_pct_encode(&t, out.signature, strlen(out.signature)) < 0)
+      ecs_encode_pct(&t, out.signature, strlen(out.signature)) < 0)
     goto done;
   res = ecs_buf_steal(&t);
 done:
