@@ -40,23 +40,6 @@ static signbox *signbox_new(lua_State *L) {
   return b;
 }
 
-/* Raises unless every key of the options table at 1 is in allowed. */
-static void check_keys(lua_State *L, const char *fn, const char *const allowed[]) {
-  lua_pushnil(L);
-  while (lua_next(L, 1)) {
-    int i, ok = 0;
-    lua_pop(L, 1);
-    if (lua_type(L, -1) == LUA_TSTRING)
-      for (i = 0; allowed[i]; i++)
-        if (strcmp(allowed[i], lua_tostring(L, -1)) == 0) ok = 1;
-    if (!ok) {
-      lua_pushfstring(L, "unknown option '%s'", luaL_tolstring(L, -1, NULL));
-      luaL_argerror(L, 1, lua_tostring(L, -1));
-    }
-  }
-  (void)fn;
-}
-
 /* Reads string field k of the options table (required unless dflt given). */
 static const char *opt_str(lua_State *L, const char *k, const char *dflt, size_t *len) {
   const char *s;
@@ -114,7 +97,7 @@ static int lecs_sign_v1(lua_State *L) {
   const char *method, *secret;
   ecs_buf enc;
   luaL_checktype(L, 1, LUA_TTABLE);
-  check_keys(L, "v1", keys);
+  lecs_check_options(L, 1, 1, "v1", keys, sizeof *keys);
   method = opt_str(L, "method", "GET", NULL);
   secret = opt_str(L, "access_key_secret", NULL, NULL);
   b = signbox_new(L);
@@ -148,7 +131,7 @@ static int lecs_sign_v3(lua_State *L) {
   const char *method, *path, *id, *secret, *body;
   size_t blen;
   luaL_checktype(L, 1, LUA_TTABLE);
-  check_keys(L, "v3", keys);
+  lecs_check_options(L, 1, 1, "v3", keys, sizeof *keys);
   method = opt_str(L, "method", "POST", NULL);
   path = opt_str(L, "pathname", "/", NULL);
   body = opt_str(L, "body", "", &blen);
