@@ -65,10 +65,5 @@ void lecs_push_response(lua_State *L, const struct ecs_http_req *req);
  * contents (req is left empty); core.finish later pushes what
  * lecs_push_response pushes, or nil, err. Returns 1 (lecs_call.c). */
 int lecs_http_call(lua_State *L, struct ecs_http_req *req);
-/* Copies the transport settings (timeouts, answer cap, ca_file,
- * insecure_http) of the client at idx (0: the default client), over the
- * default client, into req. 0; -1 out of memory; -2 not a client
- * (lecs_client.c). */
-int lecs_transport_defaults(lua_State *L, int idx, struct ecs_http_req *req);
 
 #endif

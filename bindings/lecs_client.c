@@ -384,24 +384,6 @@ int lecs_client_creds(lecs_ctx *x, const lecs_client *c, const lecs_client *d, e
   return 0;
 }
 
-/* ecs.http.request's transport settings from a client (see lecs.h). */
-int lecs_transport_defaults(lua_State *L, int idx, ecs_http_req *req) {
-  lecs_client *d = lecs_default_client(L);
-  lecs_client *c = idx ? luaL_testudata(L, idx, LECS_CLIENT) : d;
-  ecs_client_config cfg;
-  if (!c) return -2;
-  if (lecs_effective_config(&cfg, c, d) < 0) return -1;
-  req->connect_timeout_ms = cfg.connect_timeout_ms;
-  req->timeout_ms = cfg.timeout_ms;
-  req->max_response = cfg.max_response;
-  req->insecure_http = cfg.insecure_http;
-  free(req->ca_file);
-  req->ca_file = cfg.ca_file;
-  cfg.ca_file = NULL;
-  ecs_client_config_free(&cfg);
-  return 0;
-}
-
 /* core.set_client_methods(t): the __index of client userdata. */
 static int lecs_set_client_methods(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);

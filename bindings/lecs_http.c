@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "http.h"
-#include "lecs.h"
+#include "lecs_internal.h"
 
 static const char *const http_opts[] = {"url", "method", "headers", "body", "timeout",
                                         "connect_timeout", "ca_file", "insecure_http",
@@ -131,13 +131,64 @@ static const char *check_method(lua_State *L, int has_body) {
   return bad(L, "method: one of GET, POST, PUT, PATCH, DELETE expected, got '%s'", m), NULL;
 }
 
+/* Copies the transport settings (timeouts, answer cap, ca_file,
+ * insecure_http) of the client at idx (0: the default client), over the
+ * default client, into req. 0; -1 out of memory; -2 not a client. */
+static int transport_defaults(lua_State *L, int idx, ecs_http_req *req) {
+  lecs_client *d = lecs_default_client(L);
+  lecs_client *c = idx ? luaL_testudata(L, idx, LECS_CLIENT) : d;
+  ecs_client_config cfg;
+  if (!c) return -2;
+  if (lecs_effective_config(&cfg, c, d) < 0) return -1;
+  req->connect_timeout_ms = cfg.connect_timeout_ms;
+  req->timeout_ms = cfg.timeout_ms;
+  req->max_response = cfg.max_response;
+  req->insecure_http = cfg.insecure_http;
+  free(req->ca_file);
+  req->ca_file = cfg.ca_file;
+  cfg.ca_file = NULL;
+  ecs_client_config_free(&cfg);
+  return 0;
+}
+
+/* Fills the transport settings of the empty req: the client's (option
+ * client=, else the default client), then timeout=, connect_timeout=,
+ * max_response=, insecure_http= and ca_file= over them. Raises on misuse
+ * (req freed); 0, or -1 out of memory. */
+static int transport_options(lua_State *L, ecs_http_req *req) {
+  double timeout, cto, maxr;
+  int has_to = opt_num(L, "timeout", 0.001, 3600, &timeout);
+  int has_cto = opt_num(L, "connect_timeout", 0.001, 600, &cto);
+  int has_maxr = opt_num(L, "max_response", 1024, 1024.0 * 1024 * 1024, &maxr);
+  int insecure = -1, rc;
+  const char *ca = opt_str(L, "ca_file", NULL);
+  lua_getfield(L, 1, "client"); /* stays at index 2 */
+  lua_getfield(L, 1, "insecure_http");
+  if (!lua_isnil(L, -1)) {
+    if (!lua_isboolean(L, -1)) bad(L, "insecure_http: boolean expected, got %s", luaL_typename(L, -1));
+    insecure = lua_toboolean(L, -1);
+  }
+  lua_pop(L, 1);
+  if ((rc = transport_defaults(L, lua_isnil(L, 2) ? 0 : 2, req)) == -2) {
+    ecs_http_req_free(req);
+    return bad(L, "client: ecs client expected, got %s", luaL_typename(L, 2));
+  }
+  if (has_to) req->timeout_ms = (long)(timeout * 1000);
+  if (has_cto) req->connect_timeout_ms = (long)(cto * 1000);
+  if (has_maxr) req->max_response = (size_t)maxr;
+  if (insecure >= 0) req->insecure_http = insecure;
+  if (ca) {
+    free(req->ca_file);
+    req->ca_file = NULL;
+  }
+  return rc < 0 || (ca && !(req->ca_file = strdup(ca))) ? -1 : 0;
+}
+
 /* core.http_start(opts) -> h: the call handle of the request (core.finish
  * gives {status=, headers=, body=} | nil, err). */
 static int lecs_http_start(lua_State *L) {
-  const char *url, *method, *ca, *body;
+  const char *url, *method, *body;
   size_t blen;
-  double timeout, cto, maxr;
-  int has_to, has_cto, has_maxr, insecure = -1, client = 0, rc;
   ecs_http_req req;
   if (!lua_istable(L, 1)) bad(L, "table expected, got %s", luaL_typename(L, 1));
   lua_settop(L, 1);
@@ -149,34 +200,11 @@ static int lecs_http_start(lua_State *L) {
   method = check_method(L, body != NULL);
   if (body && strcmp(method, "GET") == 0) bad(L, "body: not allowed with method GET", NULL);
   check_headers(L);
-  has_to = opt_num(L, "timeout", 0.001, 3600, &timeout);
-  has_cto = opt_num(L, "connect_timeout", 0.001, 600, &cto);
-  has_maxr = opt_num(L, "max_response", 1024, 1024.0 * 1024 * 1024, &maxr);
-  ca = opt_str(L, "ca_file", NULL);
-  lua_getfield(L, 1, "client"); /* stays at index 2 */
-  if (!lua_isnil(L, 2)) client = 2;
-  lua_getfield(L, 1, "insecure_http");
-  if (!lua_isnil(L, -1)) {
-    if (!lua_isboolean(L, -1)) bad(L, "insecure_http: boolean expected, got %s", luaL_typename(L, -1));
-    insecure = lua_toboolean(L, -1);
-  }
-  lua_pop(L, 1);
-  /* nothing below raises before the request is handed over, except OOM */
   ecs_http_req_init(&req);
-  if ((rc = lecs_transport_defaults(L, client, &req)) == -2) {
-    ecs_http_req_free(&req);
-    return bad(L, "client: ecs client expected, got %s", luaL_typename(L, 2));
-  }
-  if (has_to) req.timeout_ms = (long)(timeout * 1000);
-  if (has_cto) req.connect_timeout_ms = (long)(cto * 1000);
-  if (has_maxr) req.max_response = (size_t)maxr;
-  if (insecure >= 0) req.insecure_http = insecure;
-  if (ca) {
-    free(req.ca_file);
-    req.ca_file = NULL;
-  }
-  if (rc < 0 || !(req.method = strdup(method)) || !(req.url = strdup(url)) ||
-      (ca && !(req.ca_file = strdup(ca))) || copy_headers(L, &req) < 0 ||
+  /* nothing after transport_options raises before the request is handed
+   * over, except OOM */
+  if (transport_options(L, &req) < 0 || !(req.method = strdup(method)) ||
+      !(req.url = strdup(url)) || copy_headers(L, &req) < 0 ||
       (body && blen && ecs_buf_add(&req.body, body, blen) < 0)) {
     ecs_http_req_free(&req);
     return luaL_error(L, "out of memory");

@@ -9,6 +9,7 @@
  *   lecs_call.c    calls: handles, submit, finish, poll, fetch
  *   lecs_audit.c   the audit trail of mutating calls (runtime/audit.c writes)
  *   lecs_util.c    clocks and text helpers
+ *   lecs_http.c    core.http_start (ecs.http.request)
  */
 #ifndef ECS_LECS_INTERNAL_H
 #define ECS_LECS_INTERNAL_H
