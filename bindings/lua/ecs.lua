@@ -203,8 +203,8 @@ local function resume(t)
 end
 
 -- One turn of the loop: run the tasks that are ready, then wait up to
--- max_wait seconds for transfers and timers. Called by the C core too, when
--- a call at the top level waits for its own transfer.
+-- max_wait seconds for transfers and timers. Also run by await and
+-- core.fetch when a call outside a task waits for its own transfer.
 local function step(max_wait)
   local stop, before = rtail, finished
   while rhead <= stop do
