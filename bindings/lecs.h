@@ -16,8 +16,8 @@ int luaopen_ecs(lua_State *L);
  * Call after luaopen_ecs. 0, or -1 when there is no coroutine library. */
 int lecs_install_yield_guard(lua_State *L);
 
-/* Misuse errors, positioned at the first stack frame outside the module's
- * Lua half (the caller's line, through helper layers and tail calls).
+/* Misuse errors (lecs_error.c), positioned at the first stack frame outside
+ * the module's Lua half (the caller's line, through helper layers and tail calls).
  * lecs_error raises the formatted message; lecs_argerror raises
  * "bad argument #arg to 'fn' (msg)". Neither returns. */
 int lecs_error(lua_State *L, const char *fmt, ...);
@@ -25,6 +25,13 @@ int lecs_argerror(lua_State *L, int arg, const char *fn, const char *fmt, ...);
 /* lua_tostring of idx, raising (argument arg of fn, naming what) when the
  * string holds a NUL byte, which C would take for its end. */
 const char *lecs_checkcstr(lua_State *L, int idx, int arg, const char *fn, const char *what);
+/* Raises "bad argument #arg to 'fn' (unknown option 'k')" for the first key
+ * of the options table at idx that is not among names: the first name, each
+ * next one stride bytes further, up to a NULL. For an array of names, stride
+ * is sizeof(char *); for a table of structs that start with the name,
+ * sizeof the struct. */
+void lecs_check_options(lua_State *L, int idx, int arg, const char *fn, const char *const *names,
+                        size_t stride);
 
 /* JSON <-> Lua (lecs_json.c). */
 /* Pushes the Lua value for v (objects/arrays -> tables, null -> ecs.null). */
@@ -42,24 +49,21 @@ void lecs_push_array_mt(lua_State *L);
 void lecs_open_sign(lua_State *L);
 
 /* In-process simulator: ecs.sim (lecs_sim.c), its own module. lecs_open_sim
- * pushes the C table; luaopen_ecs_sim completes it with ecs.lua's part, the
+ * pushes the C table; luaopen_ecs_sim completes it with sim.lua's part, the
  * function luaopen_ecs stores at LECS_SIM_SETUP in the registry. */
 #define LECS_SIM_SETUP "ecs.sim.setup"
 void lecs_open_sim(lua_State *L);
 int luaopen_ecs_sim(lua_State *L);
 
-/* Plain HTTP requests: ecs.http (lecs_http.c). Pushes the table. */
+/* Plain HTTP requests (lecs_http.c): sets core.http_start in the table on
+ * top (api.lua's ecs.http.request waits for the handle it returns). */
 struct ecs_http_req;
 void lecs_open_http(lua_State *L);
 /* Pushes {status=, headers=, body=} for a completed request (lecs_http.c). */
 void lecs_push_response(lua_State *L, const struct ecs_http_req *req);
-/* Sends req through the module's engine, taking over its contents (req is
- * left empty): yields inside a task, drives the scheduler elsewhere.
- * Returns what lecs_push_response pushes, or nil, err (lecs.c). */
-int lecs_http_send(lua_State *L, struct ecs_http_req *req);
-/* Copies the transport settings (timeouts, answer cap, ca_file,
- * insecure_http) of the client at idx (0: the default client), over the
- * default client, into req. 0; -1 out of memory; -2 not a client (lecs.c). */
-int lecs_transport_defaults(lua_State *L, int idx, struct ecs_http_req *req);
+/* Pushes the call handle of req for the module's engine, taking over its
+ * contents (req is left empty); core.finish later pushes what
+ * lecs_push_response pushes, or nil, err. Returns 1 (lecs_call.c). */
+int lecs_http_call(lua_State *L, struct ecs_http_req *req);
 
 #endif

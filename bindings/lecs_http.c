@@ -1,12 +1,13 @@
-/* lecs_http.c - ecs.http.request{url=, method=, headers=, body=, timeout=,
- * connect_timeout=, ca_file=, insecure_http=, max_response=, client=}: a plain HTTP
- * request (webhooks, notifications) over the engine that carries the API
- * calls, so it yields inside a task and drives the loop at top level
- * (lecs.c: lecs_http_send). This file only converts: the transport policy
- * (TLS verified, plain http to loopback only unless insecure_http, the
- * response caps, error codes) is runtime/http.c's, as for API calls, and
- * the settings not given come from the client (default: the default
- * client, so --ca-file and --insecure-http apply as to API calls).
+/* lecs_http.c - core.http_start{url=, method=, headers=, body=, timeout=,
+ * connect_timeout=, ca_file=, insecure_http=, max_response=, client=}: the
+ * call handle of a plain HTTP request (webhooks, notifications) over the
+ * engine that carries the API calls; api.lua's ecs.http.request waits for
+ * it as for an API call (lecs_call.c). This file only converts: the
+ * transport policy (TLS verified, plain http to loopback only unless
+ * insecure_http, the response caps, error codes) is runtime/http.c's, as
+ * for API calls, and the settings not given come from the client (default:
+ * the default client, so --ca-file and --insecure-http apply as to API
+ * calls).
  *
  * Misuse raises "bad argument #1 to 'request' (<option>: ...)" at the
  * caller's line; what the network or server decides is (nil, err). Any
@@ -16,29 +17,16 @@
 #include <string.h>
 
 #include "http.h"
-#include "lecs.h"
+#include "lecs_internal.h"
 
 static const char *const http_opts[] = {"url", "method", "headers", "body", "timeout",
                                         "connect_timeout", "ca_file", "insecure_http",
                                         "max_response", "client", NULL};
 static const char *const http_methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
 
-/* Raises bad argument #1 with "<fmt...>". */
+/* Raises bad argument #1 to 'request' with "<fmt...>". */
 static int bad(lua_State *L, const char *fmt, const char *a) {
-  lua_pushfstring(L, fmt, a);
-  return luaL_argerror(L, 1, lua_tostring(L, -1));
-}
-
-static void check_keys(lua_State *L) {
-  lua_pushnil(L);
-  while (lua_next(L, 1)) {
-    int i, ok = 0;
-    lua_pop(L, 1);
-    if (lua_type(L, -1) == LUA_TSTRING)
-      for (i = 0; http_opts[i]; i++)
-        if (strcmp(http_opts[i], lua_tostring(L, -1)) == 0) ok = 1;
-    if (!ok) bad(L, "unknown option '%s'", luaL_tolstring(L, -1, NULL));
-  }
+  return lecs_argerror(L, 1, "request", fmt, a);
 }
 
 /* Optional string option k with no NUL byte; NULL when absent. The string
@@ -48,10 +36,8 @@ static const char *opt_str(lua_State *L, const char *k, size_t *len) {
   size_t n = 0;
   lua_getfield(L, 1, k);
   if (!lua_isnil(L, -1)) {
-    if (lua_type(L, -1) != LUA_TSTRING) {
-      lua_pushfstring(L, "%s: string expected, got %s", k, luaL_typename(L, -1));
-      luaL_argerror(L, 1, lua_tostring(L, -1));
-    }
+    if (lua_type(L, -1) != LUA_TSTRING)
+      lecs_argerror(L, 1, "request", "%s: string expected, got %s", k, luaL_typename(L, -1));
     s = lua_tolstring(L, -1, &n);
     if (!len && strlen(s) != n) bad(L, "%s: must not contain a NUL byte", k);
   }
@@ -67,15 +53,11 @@ static int opt_num(lua_State *L, const char *k, double lo, double hi, double *ou
   int present = 0;
   lua_getfield(L, 1, k);
   if (!lua_isnil(L, -1)) {
-    if (lua_type(L, -1) != LUA_TNUMBER) {
-      lua_pushfstring(L, "%s: number expected, got %s", k, luaL_typename(L, -1));
-      luaL_argerror(L, 1, lua_tostring(L, -1));
-    }
+    if (lua_type(L, -1) != LUA_TNUMBER)
+      lecs_argerror(L, 1, "request", "%s: number expected, got %s", k, luaL_typename(L, -1));
     d = lua_tonumber(L, -1);
-    if (!(d >= lo && d <= hi)) {
-      lua_pushfstring(L, "%s: must be between %f and %f", k, lo, hi);
-      luaL_argerror(L, 1, lua_tostring(L, -1));
-    }
+    if (!(d >= lo && d <= hi))
+      lecs_argerror(L, 1, "request", "%s: must be between %f and %f", k, lo, hi);
     *out = d;
     present = 1;
   }
@@ -149,16 +131,68 @@ static const char *check_method(lua_State *L, int has_body) {
   return bad(L, "method: one of GET, POST, PUT, PATCH, DELETE expected, got '%s'", m), NULL;
 }
 
-/* ecs.http.request(opts) -> {status=, headers=, body=} | nil, err. */
-static int lecs_http_request(lua_State *L) {
-  const char *url, *method, *ca, *body;
-  size_t blen;
+/* Copies the transport settings (timeouts, answer cap, ca_file,
+ * insecure_http) of the client at idx (0: the default client), over the
+ * default client, into req. 0; -1 out of memory; -2 not a client. */
+static int transport_defaults(lua_State *L, int idx, ecs_http_req *req) {
+  lecs_client *d = lecs_default_client(L);
+  lecs_client *c = idx ? luaL_testudata(L, idx, LECS_CLIENT) : d;
+  ecs_client_config cfg;
+  if (!c) return -2;
+  if (lecs_effective_config(&cfg, c, d) < 0) return -1;
+  req->connect_timeout_ms = cfg.connect_timeout_ms;
+  req->timeout_ms = cfg.timeout_ms;
+  req->max_response = cfg.max_response;
+  req->insecure_http = cfg.insecure_http;
+  free(req->ca_file);
+  req->ca_file = cfg.ca_file;
+  cfg.ca_file = NULL;
+  ecs_client_config_free(&cfg);
+  return 0;
+}
+
+/* Fills the transport settings of the empty req: the client's (option
+ * client=, else the default client), then timeout=, connect_timeout=,
+ * max_response=, insecure_http= and ca_file= over them. Raises on misuse
+ * (req freed); 0, or -1 out of memory. */
+static int transport_options(lua_State *L, ecs_http_req *req) {
   double timeout, cto, maxr;
-  int has_to, has_cto, has_maxr, insecure = -1, client = 0, rc;
+  int has_to = opt_num(L, "timeout", 0.001, 3600, &timeout);
+  int has_cto = opt_num(L, "connect_timeout", 0.001, 600, &cto);
+  int has_maxr = opt_num(L, "max_response", 1024, 1024.0 * 1024 * 1024, &maxr);
+  int insecure = -1, rc;
+  const char *ca = opt_str(L, "ca_file", NULL);
+  lua_getfield(L, 1, "client"); /* stays at index 2 */
+  lua_getfield(L, 1, "insecure_http");
+  if (!lua_isnil(L, -1)) {
+    if (!lua_isboolean(L, -1)) bad(L, "insecure_http: boolean expected, got %s", luaL_typename(L, -1));
+    insecure = lua_toboolean(L, -1);
+  }
+  lua_pop(L, 1);
+  if ((rc = transport_defaults(L, lua_isnil(L, 2) ? 0 : 2, req)) == -2) {
+    ecs_http_req_free(req);
+    return bad(L, "client: ecs client expected, got %s", luaL_typename(L, 2));
+  }
+  if (has_to) req->timeout_ms = (long)(timeout * 1000);
+  if (has_cto) req->connect_timeout_ms = (long)(cto * 1000);
+  if (has_maxr) req->max_response = (size_t)maxr;
+  if (insecure >= 0) req->insecure_http = insecure;
+  if (ca) {
+    free(req->ca_file);
+    req->ca_file = NULL;
+  }
+  return rc < 0 || (ca && !(req->ca_file = strdup(ca))) ? -1 : 0;
+}
+
+/* core.http_start(opts) -> h: the call handle of the request (core.finish
+ * gives {status=, headers=, body=} | nil, err). */
+static int lecs_http_start(lua_State *L) {
+  const char *url, *method, *body;
+  size_t blen;
   ecs_http_req req;
-  luaL_checktype(L, 1, LUA_TTABLE);
+  if (!lua_istable(L, 1)) bad(L, "table expected, got %s", luaL_typename(L, 1));
   lua_settop(L, 1);
-  check_keys(L);
+  lecs_check_options(L, 1, 1, "request", http_opts, sizeof *http_opts);
   if (!(url = opt_str(L, "url", NULL))) bad(L, "url: string expected, got %s", "no value");
   if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
     bad(L, "url: must start with https:// or http://", NULL);
@@ -166,39 +200,16 @@ static int lecs_http_request(lua_State *L) {
   method = check_method(L, body != NULL);
   if (body && strcmp(method, "GET") == 0) bad(L, "body: not allowed with method GET", NULL);
   check_headers(L);
-  has_to = opt_num(L, "timeout", 0.001, 3600, &timeout);
-  has_cto = opt_num(L, "connect_timeout", 0.001, 600, &cto);
-  has_maxr = opt_num(L, "max_response", 1024, 1024.0 * 1024 * 1024, &maxr);
-  ca = opt_str(L, "ca_file", NULL);
-  lua_getfield(L, 1, "client"); /* stays at index 2 */
-  if (!lua_isnil(L, 2)) client = 2;
-  lua_getfield(L, 1, "insecure_http");
-  if (!lua_isnil(L, -1)) {
-    if (!lua_isboolean(L, -1)) bad(L, "insecure_http: boolean expected, got %s", luaL_typename(L, -1));
-    insecure = lua_toboolean(L, -1);
-  }
-  lua_pop(L, 1);
-  /* nothing below raises before the request is handed over, except OOM */
   ecs_http_req_init(&req);
-  if ((rc = lecs_transport_defaults(L, client, &req)) == -2) {
-    ecs_http_req_free(&req);
-    return bad(L, "client: ecs client expected, got %s", luaL_typename(L, 2));
-  }
-  if (has_to) req.timeout_ms = (long)(timeout * 1000);
-  if (has_cto) req.connect_timeout_ms = (long)(cto * 1000);
-  if (has_maxr) req.max_response = (size_t)maxr;
-  if (insecure >= 0) req.insecure_http = insecure;
-  if (ca) {
-    free(req.ca_file);
-    req.ca_file = NULL;
-  }
-  if (rc < 0 || !(req.method = strdup(method)) || !(req.url = strdup(url)) ||
-      (ca && !(req.ca_file = strdup(ca))) || copy_headers(L, &req) < 0 ||
+  /* nothing after transport_options raises before the request is handed
+   * over, except OOM */
+  if (transport_options(L, &req) < 0 || !(req.method = strdup(method)) ||
+      !(req.url = strdup(url)) || copy_headers(L, &req) < 0 ||
       (body && blen && ecs_buf_add(&req.body, body, blen) < 0)) {
     ecs_http_req_free(&req);
     return luaL_error(L, "out of memory");
   }
-  return lecs_http_send(L, &req);
+  return lecs_http_call(L, &req);
 }
 
 /* Pushes {status=, headers={lower-case name = value (repeats joined with
@@ -226,6 +237,6 @@ void lecs_push_response(lua_State *L, const ecs_http_req *req) {
 }
 
 void lecs_open_http(lua_State *L) {
-  static const luaL_Reg fns[] = {{"request", lecs_http_request}, {NULL, NULL}};
-  luaL_newlib(L, fns);
+  lua_pushcfunction(L, lecs_http_start);
+  lua_setfield(L, -2, "http_start");
 }

@@ -40,23 +40,6 @@ static signbox *signbox_new(lua_State *L) {
   return b;
 }
 
-/* Raises unless every key of the options table at 1 is in allowed. */
-static void check_keys(lua_State *L, const char *fn, const char *const allowed[]) {
-  lua_pushnil(L);
-  while (lua_next(L, 1)) {
-    int i, ok = 0;
-    lua_pop(L, 1);
-    if (lua_type(L, -1) == LUA_TSTRING)
-      for (i = 0; allowed[i]; i++)
-        if (strcmp(allowed[i], lua_tostring(L, -1)) == 0) ok = 1;
-    if (!ok) {
-      lua_pushfstring(L, "unknown option '%s'", luaL_tolstring(L, -1, NULL));
-      luaL_argerror(L, 1, lua_tostring(L, -1));
-    }
-  }
-  (void)fn;
-}
-
 /* Reads string field k of the options table (required unless dflt given). */
 static const char *opt_str(lua_State *L, const char *k, const char *dflt, size_t *len) {
   const char *s;
@@ -95,7 +78,7 @@ static void opt_params(lua_State *L, const char *k, ecs_params *p) {
     }
     snprintf(what, sizeof what, "bad argument #1 (%s)", k);
     j = lecs_to_json(L, -1, what);
-    if (ecs_flatten(p, NULL, j) < 0) luaL_error(L, "out of memory");
+    if (ecs_encode_flatten(p, NULL, j) < 0) luaL_error(L, "out of memory");
     lua_pop(L, 1); /* box */
   }
   lua_pop(L, 1);
@@ -114,7 +97,7 @@ static int lecs_sign_v1(lua_State *L) {
   const char *method, *secret;
   ecs_buf enc;
   luaL_checktype(L, 1, LUA_TTABLE);
-  check_keys(L, "v1", keys);
+  lecs_check_options(L, 1, 1, "v1", keys, sizeof *keys);
   method = opt_str(L, "method", "GET", NULL);
   secret = opt_str(L, "access_key_secret", NULL, NULL);
   b = signbox_new(L);
@@ -127,7 +110,7 @@ static int lecs_sign_v1(lua_State *L) {
   lua_pushstring(L, b->v1.signature);
   lua_setfield(L, -2, "signature");
   ecs_buf_init(&enc);
-  if (ecs_pct_encode(&enc, b->v1.signature, strlen(b->v1.signature)) < 0) {
+  if (ecs_encode_pct(&enc, b->v1.signature, strlen(b->v1.signature)) < 0) {
     ecs_buf_free(&enc);
     return luaL_error(L, "out of memory");
   }
@@ -148,7 +131,7 @@ static int lecs_sign_v3(lua_State *L) {
   const char *method, *path, *id, *secret, *body;
   size_t blen;
   luaL_checktype(L, 1, LUA_TTABLE);
-  check_keys(L, "v3", keys);
+  lecs_check_options(L, 1, 1, "v3", keys, sizeof *keys);
   method = opt_str(L, "method", "POST", NULL);
   path = opt_str(L, "pathname", "/", NULL);
   body = opt_str(L, "body", "", &blen);

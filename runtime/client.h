@@ -81,6 +81,5 @@ int ecs_client_finish(const ecs_http_req *req, struct cJSON **body,
 /* 1 when the action changes state (not Describe*, List*, Get*, Query*, Check*). */
 int ecs_client_action_mutating(const char *action);
 
-#include "old_names.h" /* TEMPORARY, see there */
 
 #endif

@@ -39,6 +39,5 @@ int ecs_encode_canonical_query(ecs_buf *out, const ecs_params *p);
  * Returns 0, or -1 on out of memory. */
 int ecs_encode_flatten(ecs_params *p, const char *name, const struct cJSON *value);
 
-#include "old_names.h" /* TEMPORARY, see there */
 
 #endif

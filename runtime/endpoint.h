@@ -20,6 +20,5 @@ int ecs_endpoint_resolve(const char *region, const char *network, char *out,
  * other tools. */
 const char *ecs_endpoint_region_from_env(void);
 
-#include "old_names.h" /* TEMPORARY, see there */
 
 #endif

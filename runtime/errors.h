@@ -61,6 +61,5 @@ void ecs_error_mask_secret(ecs_error *e, const char *secret, size_t n);
 /* Moves src into dst (dst freed first); src is left empty. */
 void ecs_error_move(ecs_error *dst, ecs_error *src);
 
-#include "old_names.h" /* TEMPORARY, see there */
 
 #endif

@@ -15,6 +15,5 @@
  * key, needed to read a record). NULL is not secret; out of memory is. */
 int ecs_redact_is_secret_name(const char *name);
 
-#include "old_names.h" /* TEMPORARY, see there */
 
 #endif

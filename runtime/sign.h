@@ -61,6 +61,5 @@ void ecs_sign_timestamp(char out[21]);
 /* Constant-time comparison of two NUL-terminated strings: 1 if equal. */
 int ecs_sign_secure_equal(const char *a, const char *b);
 
-#include "old_names.h" /* TEMPORARY, see there */
 
 #endif

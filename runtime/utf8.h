@@ -30,6 +30,5 @@ char *ecs_utf8_dup(const char *s);
  * holds no byte below 0x20. Returns 0 or -1. */
 int ecs_utf8_escape(ecs_buf *out, const char *s, size_t n);
 
-#include "old_names.h" /* TEMPORARY, see there */
 
 #endif

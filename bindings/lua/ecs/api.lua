@@ -22,9 +22,12 @@ function M.counters() return { api_calls = sent, throttled = throttled } end
 local clientm = {}
 core.set_client_methods(clientm)
 
+-- ecs.http.request(opts) -> {status=, headers=, body=} | nil, err.
+M.http = { request = function(...) return I.await(core.http_start(...)) end }
+
 local function call(c, action, params, region, attempt, delay)
   local t0 = I.log_enabled("debug") and mono() or nil
-  local body, err = core.call(c, action, params, region, attempt, delay)
+  local body, err = I.await(core.call(c, action, params, region, attempt, delay))
   if body or (err and err.code ~= "EDRYRUN" and err.kind ~= "config" and err.kind ~= "credentials") then
     sent = sent + 1
     if err and err.kind == "throttle" then throttled = throttled + 1 end

@@ -24,7 +24,6 @@ M.version = core.version
 M.json = core.json
 M.null = core.json.null
 M.sign = core.sign
-M.http = core.http
 M.now = core.now
 M.error = core.error
 

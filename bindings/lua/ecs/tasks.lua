@@ -27,7 +27,7 @@ end
 -- or "join" (another task). Anything else it yields is a misuse that ends
 -- the task with a clear error.
 
-local tasks = {}          -- thread -> true, read by the C core (in_task)
+local tasks = {}          -- thread -> true (in_task)
 local ntasks = 0
 local ready, rhead, rtail = {}, 1, 0
 local waiting = {}        -- call (light userdata) -> task
@@ -158,12 +158,40 @@ local function step(max_wait)
     while timers[1] and timers[1].at <= now do push_ready(heap_pop().task) end
   end
 end
-core.set_scheduler(tasks, step)
+core.set_scheduler(step) -- core.fetch runs it while it waits
 
--- (Lua 5.1 has coroutine.running() return nil, not the main thread and true.)
+-- Is the running coroutine a task that can yield to the scheduler? Where
+-- coroutine.isyieldable exists (5.3+), a task inside a C call that cannot
+-- yield waits by running the scheduler's step instead. (Lua 5.1 has
+-- coroutine.running() return nil, not the main thread and true.)
+local isyieldable = coroutine.isyieldable
 local function in_task()
   local co, main = crunning()
-  return co ~= nil and not main and tasks[co] == true
+  return co ~= nil and not main and tasks[co] == true and (not isyieldable or isyieldable())
+end
+
+-- Waits for the call of handle h (core.call, core.http_start): wait seconds
+-- for its rate-limit slot, then its transfer; returns what core.finish
+-- returns. Inside a task it yields to the scheduler; anywhere else (top
+-- level, a user's own coroutine) it runs the scheduler's step itself until
+-- its own call is done, so other tasks keep running meanwhile. The C core
+-- never yields: this is what lets the module run on Lua 5.1 and LuaJIT.
+function I.await(h, wait)
+  if in_task() then
+    if wait and wait > 0 then cyield(TOKEN, "sleep", wait) end
+    local key = core.submit(h)
+    if key then cyield(TOKEN, "call", key) end
+  else
+    local untilt = mono() + (wait or 0)
+    while true do
+      local left = untilt - mono()
+      if left <= 0 then break end
+      step(left)
+    end
+    core.submit(h)
+    while not core.done(h) do step(1.0) end
+  end
+  return core.finish(h)
 end
 
 -- A task may only wait through ecs functions. The scheduler ends a task that

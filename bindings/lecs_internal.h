@@ -1,0 +1,152 @@
+/* lecs_internal.h - what the files of the `ecs` module's C core share with
+ * each other and nobody else (lecs.h is the header shared with the other
+ * binding files): the per-state context, clients, calls, and the core
+ * functions each file registers.
+ *
+ *   lecs.c         luaopen_ecs, the context, the core table, the Lua half
+ *   lecs_error.c   misuse errors, err tables, the options check
+ *   lecs_client.c  clients, options, configure, client_info, credentials
+ *   lecs_call.c    calls: handles, submit, finish, poll, fetch
+ *   lecs_audit.c   the audit trail of mutating calls (runtime/audit.c writes)
+ *   lecs_util.c    clocks and text helpers
+ *   lecs_http.c    core.http_start (ecs.http.request)
+ */
+#ifndef ECS_LECS_INTERNAL_H
+#define ECS_LECS_INTERNAL_H
+
+#include "client.h"
+#include "creds.h"
+#include "encode.h"
+#include "errors.h"
+#include "http.h"
+#include "lecs.h"
+
+struct cJSON;
+struct ecs_audit;
+struct ecs_ratelimit;
+
+/* Registry keys and metatable names. */
+#define LECS_CTX "ecs.ctx"                 /* the context userdata */
+#define LECS_CTX_MT "ecs.ctx.mt"           /* its metatable */
+#define LECS_CLIENT "ecs.client"           /* client userdata's metatable */
+#define LECS_ERROR "ecs.error"             /* err tables' metatable */
+#define LECS_HANDLE "ecs.call"             /* call handles' metatable */
+#define LECS_DEFAULT "ecs.default_client"  /* the default client */
+#define LECS_DRIVER "ecs.driver"           /* the Lua scheduler's step */
+#define LECS_YIELD_GUARD "ecs.yield_guard" /* see lecs_install_yield_guard */
+
+enum { CALL_PENDING, CALL_INFLIGHT, CALL_DONE };
+
+typedef struct lecs_ctx lecs_ctx;
+typedef struct lecs_handle lecs_handle;
+
+/* One API call (or raw transfer), C-owned from the moment the Lua arguments
+ * are copied until core.finish has pushed its results. */
+typedef struct lecs_call {
+  ecs_http_req req;
+  lecs_ctx *ctx;
+  struct lecs_call *prev, *next; /* ctx->calls */
+  struct lecs_call *done_next;   /* ctx->done list */
+  int state;
+  int dry_run;
+  int raw; /* 1: a plain GET (core.fetch): no signing, body returned as is;
+             2: ecs.http.request: {status=, headers=, body=} returned */
+  int attempt; /* attempt number the caller gave (for the audit), 0 if none */
+  long long retry_delay_ms; /* the wait before this attempt, -1 if not given */
+  unsigned long audit_seq; /* its number in the audit file; 0: not recorded */
+  ecs_client_config cfg;
+  ecs_creds creds;
+  ecs_params params;
+  char *action, *instance_id, *region;
+  ecs_error err; /* set when the call failed before any transfer */
+  double t0;
+  lecs_handle *handle; /* the userdata that owns the call while Lua waits */
+} lecs_call;
+
+/* Per-state context: the registry's LECS_CTX, freed by its __gc. */
+struct lecs_ctx {
+  ecs_http *http;
+  lecs_call *calls;     /* every live call */
+  lecs_call *done_head; /* completed, not yet reported by core.poll */
+  struct ecs_ratelimit *limits; /* qps= limits (runtime/ratelimit.c) */
+  ecs_creds_chain **chains; /* default credential chains, one per profile */
+  size_t nchains;
+  int dry_run;
+  struct ecs_audit *audit;      /* NULL when there is no audit file */
+  unsigned long audit_failures; /* lines that could not be written */
+  char *audit_error;            /* the last failure's message */
+};
+
+/* Options a client can set; unset fields fall back to the default client. */
+enum {
+  OPT_REGION = 1 << 0, OPT_ENDPOINT = 1 << 1, OPT_SIGNATURE = 1 << 2,
+  OPT_CONNECT = 1 << 3, OPT_TIMEOUT = 1 << 4, OPT_QPS = 1 << 5, OPT_UA = 1 << 6,
+  OPT_CA = 1 << 7, OPT_INSECURE = 1 << 8, OPT_NETWORK = 1 << 9, OPT_PROFILE = 1 << 10,
+  OPT_MAXRESP = 1 << 11, OPT_PRODUCT = 1 << 12, OPT_VERSION = 1 << 13
+};
+
+typedef struct lecs_client {
+  ecs_client_config cfg;
+  unsigned set; /* OPT_* bits of the options this client sets itself */
+  double qps;
+  char *profile;
+  ecs_creds creds;
+  int has_creds;
+  int is_default;
+  int dry_run; /* this client's own dry run (the context's applies to all) */
+} lecs_client;
+
+/* lecs.c */
+/* The state's context; raises when the module was never opened. */
+lecs_ctx *lecs_ctx_get(lua_State *L);
+
+/* lecs_util.c */
+double lecs_mono_now(void);
+extern const luaL_Reg lecs_util_core[];
+
+/* lecs_error.c */
+/* Sets field k of the table on top to string v, unless v is NULL. */
+void lecs_set_str(lua_State *L, const char *k, const char *v);
+/* Pushes the Lua err table for e (see DESIGN.md). */
+void lecs_push_error(lua_State *L, const ecs_error *e);
+/* Creates the err tables' metatable. */
+void lecs_open_error(lua_State *L);
+extern const luaL_Reg lecs_error_core[];
+
+/* lecs_client.c */
+/* Creates the clients' metatable and the default client. */
+void lecs_open_client(lua_State *L);
+lecs_client *lecs_default_client(lua_State *L);
+/* The client at idx (nil or none: the default client); raises otherwise. */
+lecs_client *lecs_check_client(lua_State *L, int idx);
+/* Fills dst with the settings of c over the default client d. 0 or -1 (out
+ * of memory). */
+int lecs_effective_config(ecs_client_config *dst, const lecs_client *c, const lecs_client *d);
+/* The qps of c over d (0: no limit). */
+double lecs_client_qps(const lecs_client *c, const lecs_client *d);
+/* Resolves the credentials a call of client c (over d) signs with into out,
+ * and fills a missing *region from the profile. 0, or -1 with err set. */
+int lecs_client_creds(lecs_ctx *x, const lecs_client *c, const lecs_client *d, ecs_creds *out,
+                      char **region, ecs_error *err);
+extern const luaL_Reg lecs_client_core[];
+
+/* lecs_audit.c */
+/* Records the intent of mutating call c before it is sent. 0, or -1 with
+ * c->err set to EAUDIT: then it must not be sent. */
+int lecs_audit_intent(lecs_ctx *x, lecs_call *c);
+/* Records how an audited call ended (body, or e); a failed write is
+ * remembered in x, not returned. */
+void lecs_audit_outcome(lecs_ctx *x, const lecs_call *c, const struct cJSON *body,
+                        const ecs_error *e);
+/* Closes the audit file and forgets its failures' message. */
+void lecs_audit_close(lecs_ctx *x);
+extern const luaL_Reg lecs_audit_core[];
+
+/* lecs_call.c */
+/* Creates the call handles' metatable. */
+void lecs_open_call(lua_State *L);
+/* Frees every call of x (at the context's __gc, transfers already gone). */
+void lecs_free_calls(lecs_ctx *x);
+extern const luaL_Reg lecs_call_core[];
+
+#endif
