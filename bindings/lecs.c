@@ -1,5 +1,5 @@
 /* lecs.c - the `ecs` Lua module: luaopen_ecs, the per-state context, the
- * core table and the loading of the pure-Lua half (bindings/lua/ecs/*.lua:
+ * core table and the loading of the pure-Lua half (the chunks of bindings/lua/ecs/:
  * the task scheduler, log, calls and clients, fleet helpers, audit, sim),
  * embedded at build time; its chunks receive the core table and fill in
  * the module. The core's functions live one concept per file (see

@@ -25,6 +25,10 @@ int lecs_argerror(lua_State *L, int arg, const char *fn, const char *fmt, ...);
 /* lua_tostring of idx, raising (argument arg of fn, naming what) when the
  * string holds a NUL byte, which C would take for its end. */
 const char *lecs_checkcstr(lua_State *L, int idx, int arg, const char *fn, const char *what);
+/* The number at idx, raising (argument arg of fn, option name) unless it is
+ * within [lo, hi]. */
+double lecs_checkrange(lua_State *L, int idx, int arg, const char *fn, const char *name, double lo,
+                       double hi);
 /* Raises "bad argument #arg to 'fn' (unknown option 'k')" for the first key
  * of the options table at idx that is not among names: the first name, each
  * next one stride bytes further, up to a NULL. For an array of names, stride

@@ -136,13 +136,7 @@ static void apply_string(lua_State *L, const client_opt *o, char **dst, const ch
 
 /* A number option in seconds (on top of the stack) within [lo, hi]. */
 static double check_number(lua_State *L, const client_opt *o, const char *fn) {
-  double d;
-  if (lua_type(L, -1) != LUA_TNUMBER)
-    lecs_argerror(L, 1, fn, "%s: number expected, got %s", o->name, luaL_typename(L, -1));
-  d = lua_tonumber(L, -1);
-  if (!(d >= o->lo && d <= o->hi)) /* NaN fails both comparisons */
-    lecs_argerror(L, 1, fn, "%s: must be between %f and %f", o->name, o->lo, o->hi);
-  return d;
+  return lecs_checkrange(L, -1, 1, fn, o->name, o->lo, o->hi);
 }
 
 /* Applies option o, whose value is on top of the stack, to c. */

@@ -3,6 +3,7 @@
  * ({code=, message=, kind=, ...} with __tostring) for what the environment
  * decides, returned as (nil, err). */
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -17,7 +18,8 @@ static int caller_level(lua_State *L) {
   int lvl = 1;
   while (lua_getstack(L, lvl, &ar)) {
     lua_getinfo(L, "S", &ar);
-    if (strncmp(ar.source, "=[ecs", 5) != 0) break;
+    /* Lua 5.1 shows a tail call as a frame of its own, "(tail call)" */
+    if (strncmp(ar.source, "=[ecs", 5) != 0 && strcmp(ar.what, "tail") != 0) break;
     lvl++;
   }
   return lvl;
@@ -40,6 +42,24 @@ int lecs_argerror(lua_State *L, int arg, const char *fn, const char *fmt, ...) {
   msg = lua_pushvfstring(L, fmt, ap);
   va_end(ap);
   return lecs_error(L, "bad argument #%d to '%s' (%s)", arg, fn, msg);
+}
+
+/* The number at idx within [lo, hi] (NaN is not), else raises naming
+ * option name of argument arg of fn. The bounds print the same on every Lua
+ * (lua_pushfstring's %f does not). */
+double lecs_checkrange(lua_State *L, int idx, int arg, const char *fn, const char *name, double lo,
+                       double hi) {
+  double d;
+  char a[32], b[32];
+  if (lua_type(L, idx) != LUA_TNUMBER)
+    lecs_argerror(L, arg, fn, "%s: number expected, got %s", name, luaL_typename(L, idx));
+  d = lua_tonumber(L, idx);
+  if (!(d >= lo && d <= hi)) { /* NaN fails both comparisons */
+    snprintf(a, sizeof a, "%.15g", lo);
+    snprintf(b, sizeof b, "%.15g", hi);
+    lecs_argerror(L, arg, fn, "%s: must be between %s and %s", name, a, b);
+  }
+  return d;
 }
 
 /* The string at idx, refused (naming what inside argument arg of fn) when

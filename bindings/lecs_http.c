@@ -46,19 +46,13 @@ static const char *opt_str(lua_State *L, const char *k, size_t *len) {
   return s;
 }
 
-/* Optional number option k in [lo, hi] (NaN refused) into *d; returns 1
+/* Optional number option k in [lo, hi] (NaN refused) into *out; returns 1
  * when present. */
 static int opt_num(lua_State *L, const char *k, double lo, double hi, double *out) {
-  double d = 0;
   int present = 0;
   lua_getfield(L, 1, k);
   if (!lua_isnil(L, -1)) {
-    if (lua_type(L, -1) != LUA_TNUMBER)
-      lecs_argerror(L, 1, "request", "%s: number expected, got %s", k, luaL_typename(L, -1));
-    d = lua_tonumber(L, -1);
-    if (!(d >= lo && d <= hi))
-      lecs_argerror(L, 1, "request", "%s: must be between %f and %f", k, lo, hi);
-    *out = d;
+    *out = lecs_checkrange(L, -1, 1, "request", k, lo, hi);
     present = 1;
   }
   lua_pop(L, 1);

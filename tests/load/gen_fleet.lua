@@ -22,7 +22,7 @@ limit, times, prefix = tonumber(limit) or 0, tonumber(times) or 20, prefix or "i
 local function fault_for(i, id)
   if i % 10 == 1 then return { action = "ReActivateInstances", instance_id = id, error = "InternalError", times = times } end
   if i % 10 == 2 then return { action = "ReActivateInstances", instance_id = id, error = "ServiceUnavailable",
-                                    times = math.max(1, times * 4 // 5) } end
+                                    times = math.max(1, math.floor(times * 4 / 5)) } end
   if i % 50 == 3 then return { action = "ReActivateInstances", instance_id = id, transport = "reset", apply = true } end
   if i % 50 == 4 then return { action = "ReActivateInstances", instance_id = id, transport = "reset" } end
   if i % 100 == 5 then return { action = "ReActivateInstances", instance_id = id, transport = "malformed" } end

@@ -31,7 +31,7 @@ ecs.parallel(items, function(id)
     if failed <= 3 then io.stderr:write("rss.lua: ", id, ": ", tostring(err), "\n") end
   end
   done = done + 1
-  if done % (n // 4) == 0 and #samples < 4 then
+  if done % math.floor(n / 4) == 0 and #samples < 4 then
     collectgarbage("collect")
     samples[#samples + 1] = rss_kib()
   end

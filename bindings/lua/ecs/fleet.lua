@@ -129,7 +129,7 @@ end
 -- Collects an iterator into a list; (nil, err) if it raised an err table.
 local function collect(it, keep)
   local list = {}
-  local ok, e = pcall(function()
+  local ok, e = I.pcall(function()
     for v in it do
       if not keep or keep(v) then list[#list + 1] = v end
     end

@@ -16,8 +16,9 @@
 -- No chunk sets a global. They run unchanged on Lua 5.1-5.4 and LuaJIT 2.1
 -- (tests/lua/portability.lua): no //, bitwise operators, goto or
 -- attributes; table.pack and table.unpack only through I.pack and I.unpack.
--- PUC Lua 5.1 cannot yield across pcall: there a task cannot wait inside
--- ecs.parallel's fn, list_instances or reactivatable (LuaJIT can).
+-- PUC Lua 5.1 cannot yield across pcall: the module's own protected calls
+-- around code that waits go through I.xpcall / I.pcall (tasks.lua), which
+-- run it in a coroutine of its own there.
 local core, M, I = ...
 
 M.version = core.version

@@ -21,6 +21,15 @@ if select(2, xpcall(function(a) return a end, tostring, true)) ~= true then
   end
 end
 
+-- coroutine.create(fn): Lua 5.1's takes only Lua functions (ecs.spawn(print)
+-- works everywhere).
+local cocreate = coroutine.create
+if not pcall(cocreate, type) then
+  cocreate = function(fn)
+    return coroutine.create(function(...) return fn(...) end)
+  end
+end
+
 ------------------------------------------------------------------ scheduler
 -- Tasks are coroutines. A task waits only by yielding (TOKEN, what, arg) from
 -- ecs functions: "call" (a transfer, resumed by core.poll), "sleep" (a timer)
@@ -170,6 +179,40 @@ local function in_task()
   return co ~= nil and not main and tasks[co] == true and (not isyieldable or isyieldable())
 end
 
+-- I.xpcall(f, handler, ...) -> true, results... | false, handler(err, co):
+-- xpcall through which a task can still wait. Lua 5.2+ and LuaJIT yield
+-- across xpcall; PUC Lua 5.1 cannot, so there f runs in a coroutine of its
+-- own, counted as part of the task, whose yields are passed up to the
+-- scheduler and whose resumptions are passed down. The handler gets the
+-- failed coroutine (for its traceback) as a second argument there.
+local yields_across_pcall = coroutine.wrap(function()
+  return pcall(cyield, true)
+end)() == true
+if yields_across_pcall then
+  I.xpcall = xpcall
+else
+  local resume = coroutine.resume
+  local function settle(co, handler, r)
+    while true do
+      if not r[1] then
+        tasks[co] = nil
+        return false, handler(r[2], co)
+      end
+      if cstatus(co) == "dead" then
+        tasks[co] = nil
+        return true, unpack(r, 2, r.n)
+      end
+      r = pack(resume(co, cyield(unpack(r, 2, r.n))))
+    end
+  end
+  I.xpcall = function(f, handler, ...)
+    local co = coroutine.create(f)
+    if in_task() then tasks[co] = true end
+    return settle(co, handler, pack(resume(co, ...)))
+  end
+end
+function I.pcall(f, ...) return I.xpcall(f, function(e) return e end, ...) end
+
 -- Waits for the call of handle h (core.call, core.http_start): wait seconds
 -- for its rate-limit slot, then its transfer; returns what core.finish
 -- returns. Inside a task it yields to the scheduler; anywhere else (top
@@ -222,7 +265,7 @@ end
 function M.spawn(fn, ...)
   checktype(fn, "function", 1, "spawn")
   next_task_id = next_task_id + 1
-  local t = setmetatable({ co = coroutine.create(fn), args = pack(...), joiners = {},
+  local t = setmetatable({ co = cocreate(fn), args = pack(...), joiners = {},
                            id = next_task_id }, Task)
   tasks[t.co] = true
   ntasks = ntasks + 1
@@ -360,8 +403,9 @@ function M.parallel(items, fn, opts)
   if want == nil then want = progress_default end
   if opts.label ~= nil and type(opts.label) ~= "string" then argerror(3, "parallel", "label: string expected") end
   local draw = want and n > 0 and progress_allowed() and progress_drawer(n, opts.label) or nil
-  local function handler(e)
+  local function handler(e, co)
     if type(e) == "table" then return e end
+    if co then return debug.traceback(co, tostring(e)) end
     return debug.traceback(tostring(e), 2)
   end
   local current = {} -- worker number -> the item it runs
@@ -372,7 +416,7 @@ function M.parallel(items, fn, opts)
       if i > n then return end
       active = active + 1
       current[w] = i
-      local ok, r, e = xpcall(fn, handler, items[i], i)
+      local ok, r, e = I.xpcall(fn, handler, items[i], i)
       current[w] = nil
       active = active - 1
       if not ok then
