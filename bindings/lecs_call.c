@@ -7,10 +7,8 @@
  * The C core never yields: the Lua half (tasks.lua's I.await) waits, yielding
  * (TOKEN, "sleep", wait) and (TOKEN, "call", key) to the scheduler inside a
  * task, or running the scheduler's step itself anywhere else. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -347,71 +345,12 @@ int lecs_http_call(lua_State *L, ecs_http_req *req) {
   return 1;
 }
 
-/* ---------------------------------------------------------------- the loop */
-
-/* core.poll(timeout_s, out) -> n: drives the transfers for at most timeout_s
- * seconds, stores the calls completed since the last poll in out[1..n]
- * (light userdata: the keys core.submit returned). */
-static int lecs_poll(lua_State *L) {
-  lecs_ctx *x = lecs_ctx_get(L);
-  double t = luaL_checknumber(L, 1);
-  int n = 0;
-  luaL_checktype(L, 2, LUA_TTABLE);
-  if (t < 0) t = 0;
-  if (t > 3600) t = 3600;
-  if (ecs_http_active(x->http) > 0) {
-    if (ecs_http_run(x->http, (long)ceil(t * 1000)) < 0) return luaL_error(L, "ecs: transfer engine failed");
-  } else if (t > 0 && !x->done_head) {
-    struct timespec ts;
-    ts.tv_sec = (time_t)t;
-    ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-    nanosleep(&ts, NULL); /* a signal cuts it short: the caller loops, and
-                             a SIGINT hook gets to run */
-  }
-  while (x->done_head) {
-    lecs_call *c = x->done_head;
-    x->done_head = c->done_next;
-    c->done_next = NULL;
-    lua_pushlightuserdata(L, c);
-    lua_rawseti(L, 2, ++n);
-  }
-  lua_pushinteger(L, n);
-  return 1;
-}
-
-/* core.live_calls() -> number of calls the context holds (in flight, waiting
- * for a rate-limit slot, or done and not yet finished by their caller). */
-static int lecs_live_calls(lua_State *L) {
-  lecs_ctx *x = lecs_ctx_get(L);
-  lua_Integer n = 0;
-  lecs_call *c;
-  for (c = x->calls; c; c = c->next) n++;
-  lua_pushinteger(L, n);
-  return 1;
-}
-
-/* core.inflight() -> number of transfers in flight. */
-static int lecs_inflight(lua_State *L) {
-  lua_pushinteger(L, ecs_http_active(lecs_ctx_get(L)->http));
-  return 1;
-}
-
-void lecs_open_call(lua_State *L) {
-  luaL_newmetatable(L, LECS_HANDLE);
-  lua_pushcfunction(L, handle_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushliteral(L, "ecs.call");
-  lua_setfield(L, -2, "__name");
-  lua_pop(L, 1);
-}
+void lecs_open_call(lua_State *L) { lecs_new_class(L, LECS_HANDLE, "__gc", handle_gc); }
 
 const luaL_Reg lecs_call_core[] = {
     {"call", lecs_call_api},
     {"done", lecs_done},
     {"fetch", lecs_fetch},
     {"finish", lecs_finish},
-    {"inflight", lecs_inflight},
-    {"live_calls", lecs_live_calls},
-    {"poll", lecs_poll},
     {"submit", lecs_submit},
     {NULL, NULL}};

@@ -171,13 +171,15 @@ static int lecs_make_error(lua_State *L) {
   return 1;
 }
 
-void lecs_open_error(lua_State *L) {
-  luaL_newmetatable(L, LECS_ERROR);
-  lua_pushcfunction(L, error_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushliteral(L, "ecs.error");
+void lecs_new_class(lua_State *L, const char *tname, const char *mm, lua_CFunction f) {
+  luaL_newmetatable(L, tname);
+  lua_pushcfunction(L, f);
+  lua_setfield(L, -2, mm);
+  lua_pushstring(L, tname); /* what luaL_typeerror and tostring name (5.1 too) */
   lua_setfield(L, -2, "__name");
   lua_pop(L, 1);
 }
+
+void lecs_open_error(lua_State *L) { lecs_new_class(L, LECS_ERROR, "__tostring", error_tostring); }
 
 const luaL_Reg lecs_error_core[] = {{"error", lecs_make_error}, {NULL, NULL}};

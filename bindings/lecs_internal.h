@@ -5,8 +5,10 @@
  *
  *   lecs.c         luaopen_ecs, the context, the core table, the Lua half
  *   lecs_error.c   misuse errors, err tables, the options check
- *   lecs_client.c  clients, options, configure, client_info, credentials
- *   lecs_call.c    calls: handles, submit, finish, poll, fetch
+ *   lecs_client.c  clients, options, configure, effective settings
+ *   lecs_creds.c   a call's credentials, the default chains, client_info
+ *   lecs_call.c    calls: handles, submit, finish, fetch
+ *   lecs_loop.c    the transfer loop: poll, live_calls, inflight
  *   lecs_audit.c   the audit trail of mutating calls (runtime/audit.c writes)
  *   lecs_util.c    clocks and text helpers
  *   lecs_http.c    core.http_start (ecs.http.request)
@@ -107,6 +109,8 @@ extern const luaL_Reg lecs_util_core[];
 /* lecs_error.c */
 /* Sets field k of the table on top to string v, unless v is NULL. */
 void lecs_set_str(lua_State *L, const char *k, const char *v);
+/* Creates the metatable tname (registry) with __name and metamethod mm = f. */
+void lecs_new_class(lua_State *L, const char *tname, const char *mm, lua_CFunction f);
 /* Pushes the Lua err table for e (see DESIGN.md). */
 void lecs_push_error(lua_State *L, const ecs_error *e);
 /* Creates the err tables' metatable. */
@@ -124,11 +128,16 @@ lecs_client *lecs_check_client(lua_State *L, int idx);
 int lecs_effective_config(ecs_client_config *dst, const lecs_client *c, const lecs_client *d);
 /* The qps of c over d (0: no limit). */
 double lecs_client_qps(const lecs_client *c, const lecs_client *d);
+extern const luaL_Reg lecs_client_core[];
+
+/* lecs_creds.c */
+/* The profile client c uses (its own, else the default client d's). */
+const char *lecs_client_profile(const lecs_client *c, const lecs_client *d);
 /* Resolves the credentials a call of client c (over d) signs with into out,
  * and fills a missing *region from the profile. 0, or -1 with err set. */
 int lecs_client_creds(lecs_ctx *x, const lecs_client *c, const lecs_client *d, ecs_creds *out,
                       char **region, ecs_error *err);
-extern const luaL_Reg lecs_client_core[];
+extern const luaL_Reg lecs_creds_core[];
 
 /* lecs_audit.c */
 /* Records the intent of mutating call c before it is sent. 0, or -1 with
@@ -148,5 +157,8 @@ void lecs_open_call(lua_State *L);
 /* Frees every call of x (at the context's __gc, transfers already gone). */
 void lecs_free_calls(lecs_ctx *x);
 extern const luaL_Reg lecs_call_core[];
+
+/* lecs_loop.c */
+extern const luaL_Reg lecs_loop_core[];
 
 #endif

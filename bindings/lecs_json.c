@@ -87,92 +87,97 @@ static const char *checkcstr(lua_State *L, int idx, const char *what, const char
 
 /* Converts the value at idx into a new cJSON node. Raises on unsupported
  * values; the caller's box owns what has been attached so far. */
+static cJSON *to_json(lua_State *L, int idx, int depth, const char *what);
+
+/* The array idx[1..n] as a JSON array. */
+static cJSON *array_to_json(lua_State *L, int idx, lua_Integer n, int depth, const char *what) {
+  lua_Integer i;
+  cJSON *node = cJSON_CreateArray();
+  if (!node) return NULL;
+  for (i = 1; i <= n; i++) {
+    cJSON *child;
+    cJSON **tmp;
+    lua_rawgeti(L, idx, i);
+    tmp = box_new(L); /* node is boxed while the child converts: a raise frees it */
+    *tmp = node;
+    child = to_json(L, -2, depth + 1, what);
+    *tmp = NULL;
+    lua_pop(L, 2); /* box, value */
+    if (!child || !cJSON_AddItemToArray(node, child)) {
+      cJSON_Delete(child);
+      cJSON_Delete(node);
+      luaL_error(L, "%s: out of memory", what);
+    }
+  }
+  return node;
+}
+
+/* The key on the stack top (lua_next's) checked as a JSON name; frees node
+ * and raises when it cannot be one. */
+static const char *object_key(lua_State *L, cJSON *node, const char *what) {
+  if (lua_type(L, -2) == LUA_TSTRING) return lua_tostring(L, -2); /* NUL checked once boxed */
+  cJSON_Delete(node);
+  if (lua_type(L, -2) == LUA_TNUMBER)
+    lecs_error(L, "%s (table mixes array items and named keys)", what);
+  lecs_error(L, "%s (table key of type %s cannot be a JSON name)", what, luaL_typename(L, -2));
+  return NULL;
+}
+
+/* The table idx with named keys as a JSON object. */
+static cJSON *object_to_json(lua_State *L, int idx, int depth, const char *what) {
+  cJSON *node = cJSON_CreateObject();
+  if (!node) return NULL;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    cJSON *child;
+    cJSON **tmp;
+    const char *key = object_key(L, node, what);
+    tmp = box_new(L);
+    *tmp = node;
+    checkcstr(L, -3, what, "key");
+    child = to_json(L, -2, depth + 1, what);
+    *tmp = NULL;
+    lua_pop(L, 2); /* box, value */
+    if (!child || !cJSON_AddItemToObject(node, key, child)) {
+      cJSON_Delete(child);
+      cJSON_Delete(node);
+      luaL_error(L, "%s: out of memory", what);
+    }
+  }
+  return node;
+}
+
+static cJSON *table_to_json(lua_State *L, int idx, int depth, const char *what) {
+  lua_Integer n;
+  luaL_checkstack(L, 4, "json");
+  n = seq_len(L, idx);
+  if (n > 0 || (n == 0 && is_array_marked(L, idx))) return array_to_json(L, idx, n, depth, what);
+  return object_to_json(L, idx, depth, what);
+}
+
 static cJSON *to_json(lua_State *L, int idx, int depth, const char *what) {
   cJSON *node = NULL;
+  double d;
   idx = lua_absindex(L, idx);
   if (depth > LECS_MAX_DEPTH)
     lecs_error(L, "%s (nested too deep: more than %d levels; a cycle?)", what, LECS_MAX_DEPTH);
   switch (lua_type(L, idx)) {
     case LUA_TNIL: node = cJSON_CreateNull(); break;
     case LUA_TBOOLEAN: node = cJSON_CreateBool(lua_toboolean(L, idx)); break;
-    case LUA_TNUMBER: {
-      double d = lua_tonumber(L, idx);
+    case LUA_TNUMBER:
+      d = lua_tonumber(L, idx);
       if (!isfinite(d)) lecs_error(L, "%s (cannot encode %s as JSON)", what, d != d ? "NaN" : "inf");
       node = cJSON_CreateNumber(d);
       break;
-    }
     case LUA_TSTRING: node = cJSON_CreateString(checkcstr(L, idx, what, "string")); break;
+    case LUA_TTABLE: node = table_to_json(L, idx, depth, what); break;
     case LUA_TLIGHTUSERDATA:
-      if (lua_touserdata(L, idx) == NULL) {
+      if (lua_touserdata(L, idx) == NULL) { /* ecs.null */
         node = cJSON_CreateNull();
         break;
       }
       /* fallthrough */
-    default:
-      if (lua_type(L, idx) != LUA_TTABLE)
-        lecs_error(L, "%s (cannot encode a %s as JSON)", what, luaL_typename(L, idx));
-      {
-        lua_Integer n;
-        luaL_checkstack(L, 4, "json");
-        n = seq_len(L, idx);
-        if (n > 0 || (n == 0 && is_array_marked(L, idx))) {
-          lua_Integer i;
-          node = cJSON_CreateArray();
-          if (!node) break;
-          for (i = 1; i <= n; i++) {
-            cJSON *child;
-            lua_rawgeti(L, idx, i);
-            /* attach node to a temporary box first so a raise frees it */
-            child = NULL;
-            {
-              cJSON **tmp = box_new(L);
-              *tmp = node;
-              child = to_json(L, -2, depth + 1, what);
-              *tmp = NULL;
-              lua_pop(L, 1);
-            }
-            lua_pop(L, 1);
-            if (!child || !cJSON_AddItemToArray(node, child)) {
-              cJSON_Delete(child);
-              cJSON_Delete(node);
-              luaL_error(L, "%s: out of memory", what);
-            }
-          }
-        } else {
-          node = cJSON_CreateObject();
-          if (!node) break;
-          lua_pushnil(L);
-          while (lua_next(L, idx)) {
-            cJSON *child;
-            cJSON **tmp;
-            const char *key;
-            if (lua_type(L, -2) == LUA_TSTRING) {
-              key = lua_tostring(L, -2); /* checked below, once node is boxed */
-            } else if (lua_type(L, -2) == LUA_TNUMBER) {
-              cJSON_Delete(node);
-              lecs_error(L, "%s (table mixes array items and named keys)", what);
-              return NULL;
-            } else {
-              cJSON_Delete(node);
-              lecs_error(L, "%s (table key of type %s cannot be a JSON name)", what,
-                         luaL_typename(L, -2));
-              return NULL;
-            }
-            tmp = box_new(L);
-            *tmp = node;
-            checkcstr(L, -3, what, "key");
-            child = to_json(L, -2, depth + 1, what);
-            *tmp = NULL;
-            lua_pop(L, 2); /* box, value */
-            if (!child || !cJSON_AddItemToObject(node, key, child)) {
-              cJSON_Delete(child);
-              cJSON_Delete(node);
-              luaL_error(L, "%s: out of memory", what);
-            }
-          }
-        }
-      }
-      break;
+    default: lecs_error(L, "%s (cannot encode a %s as JSON)", what, luaL_typename(L, idx));
   }
   if (!node) luaL_error(L, "%s: out of memory", what);
   return node;

@@ -30,6 +30,16 @@ function(ecs_lua_module suffix outdir)
     -Wl,--version-script=${CMAKE_CURRENT_SOURCE_DIR}/exports_sim.map)
 endfunction()
 
+# ecs_lua_name(<v> <out>): the name of Lua <v>'s program and pkg-config
+# module (5.1 -> lua5.1, luajit -> luajit).
+function(ecs_lua_name v out)
+  if(v STREQUAL "luajit")
+    set(${out} luajit PARENT_SCOPE)
+  else()
+    set(${out} lua${v} PARENT_SCOPE)
+  endif()
+endfunction()
+
 # Other Luas to build the module for, beside the one ecsrun embeds:
 # "auto" (each of 5.1, 5.2, 5.3 and LuaJIT whose -dev package is installed),
 # "none", or a list such as "5.1;luajit". build/lua-<v>/ecs.so each.
@@ -46,11 +56,7 @@ function(ecs_extra_lua_modules)
   find_path(ECS_COMPAT53_DIR compat-5.3.h PATHS /usr/include/lua5.1 /usr/include/lua5.2)
   set(built "")
   foreach(v ${want})
-    if(v STREQUAL "luajit")
-      set(pc luajit)
-    else()
-      set(pc lua${v})
-    endif()
+    ecs_lua_name(${v} pc)
     string(REPLACE "." "" tag "${v}")
     pkg_check_modules(ECS_L${tag} ${quiet} ${pc})
     if(NOT ECS_L${tag}_FOUND)
