@@ -6,7 +6,8 @@
 # Lua 5.1, 5.2 and LuaJIT get the 5.3 C API from lua-compat53 (compat.h).
 function(ecs_lua_module suffix outdir)
   set(b ecs_binding${suffix})
-  add_library(${b} STATIC ${ECS_BINDING_SOURCES} ${LECS_GEN}/lecs_lua.h)
+  add_library(${b} STATIC ${ECS_BINDING_SOURCES})
+  add_dependencies(${b} lecs_lua_gen)
   target_include_directories(${b} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR} PRIVATE ${LECS_GEN})
   target_include_directories(${b} SYSTEM PUBLIC ${ARGN})
   target_link_libraries(${b} PUBLIC ecs_runtime m)
