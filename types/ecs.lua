@@ -1,6 +1,6 @@
 ---@meta ecs
 -- LuaCATS / LuaLS definitions of the `ecs` module (bindings/lecs*.c and
--- bindings/lua/ecs.lua). Point LuaLS at this folder ("workspace.library")
+-- bindings/lua/ecs/*.lua). Point LuaLS at this folder ("workspace.library")
 -- for completion and type checks in playbooks. docs/lua-api.md is generated
 -- from this file (docs/gen_lua_api.lua); a test checks that every public
 -- function of the real module is documented here and on that page.

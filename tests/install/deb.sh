@@ -4,9 +4,11 @@
 # extracted into a scratch root (dpkg-deb -x) whose files must work
 # (smoke.sh): the demo from the extracted ecsrun, require "ecs" from stock
 # lua5.4 with LUA_CPATH pointing into the root.
-# usage: deb.sh SOURCE_DIR SCRATCH VERSION LUA
+# usage: deb.sh SOURCE_DIR SCRATCH VERSION LUA [OTHER_LUAS]
+# OTHER_LUAS: "5.1 5.3 luajit ...": the package must also hold their modules
+# (in /usr/lib/<multiarch>/lua/<abi>), and each interpreter must use its own.
 set -eu
-src=$1 T=$2 VERSION=$3 LUA=$4
+src=$1 T=$2 VERSION=$3 LUA=$4 others=${5:-}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 rm -rf "$T" && mkdir -p "$T"
 cmake -S "$src" -B "$T/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
@@ -42,4 +44,12 @@ env -u LUA_CPATH -u LUA_CPATH_5_4 "$LUA" - "/usr/lib/$ma/lua/5.4/?.so" <<'LUA' |
 LUA
 . "$(dirname "$0")/smoke.sh"
 smoke
+for v in $others; do
+  case $v in luajit) LUA=luajit abi=5.1 ;; *) LUA=lua$v abi=$v ;; esac
+  CMOD=$T/root/usr/lib/$ma/lua/$abi
+  grep -qx "./usr/lib/$ma/lua/$abi/ecs.so" "$T/contents" || fail "the package lacks the module for $v"
+  env -u LUA_CPATH -u LUA_CPATH_5_2 -u LUA_CPATH_5_3 "$LUA" -e "assert(package.cpath:find('/usr/lib/$ma/lua/$abi/?.so', 1, true), package.cpath)" ||
+    fail "$LUA does not look in /usr/lib/$ma/lua/$abi"
+  smoke_module
+done
 echo "ok: $(basename "$deb")"

@@ -33,6 +33,6 @@ smoke_module() {
     for _, r in ipairs(assert(sim:requests())) do n = n + 1 end
     assert(n >= 1, "the simulator saw no request")
     sim:stop()
-    print("ok: stock " .. _VERSION .. " ran ecs " .. ecs.version .. " from " .. so)
+    print("ok: stock " .. (jit and jit.version or _VERSION) .. " ran ecs " .. ecs.version .. " from " .. so)
 LUA
 }
