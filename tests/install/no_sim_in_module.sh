@@ -5,14 +5,18 @@
 set -eu
 build=$1 lua=$2 ecsrun=$3
 fail() { echo "FAIL: $*" >&2; exit 1; }
-needed=$(readelf -d "$build/ecs.so" | grep NEEDED)
-echo "$needed"
-if echo "$needed" | grep -Ei 'microhttpd|gnutls'; then fail "ecs.so links the simulator's libraries"; fi
-if ldd "$build/ecs.so" | grep -i microhttpd; then fail "ecs.so pulls libmicrohttpd"; fi
-if nm -D --defined-only "$build/ecs.so" | grep -v ' luaopen_ecs$' | grep ' T '; then
-  fail "ecs.so exports more than luaopen_ecs"
-fi
-readelf -d "$build/ecs/sim.so" | grep -q 'NEEDED.*microhttpd' || fail "ecs/sim.so does not link libmicrohttpd"
+# the module of each Lua it is built for (build/ecs.so: 5.4; build/lua-<v>/)
+for dir in "$build" "$build"/lua-*; do
+  [ -f "$dir/ecs.so" ] || continue
+  needed=$(readelf -d "$dir/ecs.so" | grep NEEDED)
+  echo "$dir/ecs.so: $needed"
+  if echo "$needed" | grep -Ei 'microhttpd|gnutls|liblua'; then fail "$dir/ecs.so links the simulator's libraries or a Lua"; fi
+  if ldd "$dir/ecs.so" | grep -i microhttpd; then fail "$dir/ecs.so pulls libmicrohttpd"; fi
+  if nm -D --defined-only "$dir/ecs.so" | grep -v ' luaopen_ecs$' | grep ' T '; then
+    fail "$dir/ecs.so exports more than luaopen_ecs"
+  fi
+  readelf -d "$dir/ecs/sim.so" | grep -q 'NEEDED.*microhttpd' || fail "$dir/ecs/sim.so does not link libmicrohttpd"
+done
 # require "ecs" does not load the simulator; ecs.sim does, as ecs/sim.so
 LUA_CPATH_5_4="$build/?.so" "$lua" -e '
   local ecs = require "ecs"
