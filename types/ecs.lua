@@ -301,6 +301,15 @@ function ecs.run() end
 ---@param seconds number >= 0
 function ecs.sleep(seconds) end
 
+---pcall through which a task can still wait: like `pcall(fn, ...)`, but an
+---ecs call inside fn yields to the scheduler even on PUC Lua 5.1, which
+---cannot yield across pcall (on 5.2+ and LuaJIT it is pcall).
+---@param fn function
+---@param ... any
+---@return boolean ok
+---@return any ... fn's results, or the error
+function ecs.pcall(fn, ...) end
+
 ---Wall-clock time, in seconds since the epoch (with fractions).
 ---@return number
 function ecs.now() end

@@ -213,6 +213,12 @@ else
 end
 function I.pcall(f, ...) return I.xpcall(f, function(e) return e end, ...) end
 
+-- ecs.pcall(fn, ...): pcall through which a task can still wait, on every Lua.
+function M.pcall(fn, ...)
+  checktype(fn, "function", 1, "pcall")
+  return I.pcall(fn, ...)
+end
+
 -- Waits for the call of handle h (core.call, core.http_start): wait seconds
 -- for its rate-limit slot, then its transfer; returns what core.finish
 -- returns. Inside a task it yields to the scheduler; anywhere else (top
