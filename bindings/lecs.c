@@ -111,9 +111,9 @@ static void push_core(lua_State *L) {
       {"set_scheduler", lecs_set_scheduler},
       {"set_yield_guard", lecs_set_yield_guard},
       {NULL, NULL}};
-  static const luaL_Reg *const parts[] = {lecs_audit_core, lecs_call_core,  lecs_loop_core,
-                                          lecs_client_core, lecs_creds_core, lecs_error_core,
-                                          lecs_util_core, sched, NULL};
+  static const luaL_Reg *const parts[] = {lecs_audit_core,  lecs_records_core, lecs_call_core,
+                                          lecs_loop_core,   lecs_client_core,  lecs_creds_core,
+                                          lecs_error_core,  lecs_util_core,    sched, NULL};
   int i;
   lua_newtable(L);
   for (i = 0; parts[i]; i++) luaL_setfuncs(L, parts[i], 0);

@@ -10,6 +10,7 @@
  *   lecs_call.c    calls: handles, submit, finish, fetch
  *   lecs_loop.c    the transfer loop: poll, live_calls, inflight
  *   lecs_audit.c   the audit trail of mutating calls (runtime/audit.c writes)
+ *   lecs_records.c reading the audit file back (runtime/audit_read.c)
  *   lecs_util.c    clocks and text helpers
  *   lecs_http.c    core.http_start (ecs.http.request)
  */
@@ -150,6 +151,9 @@ void lecs_audit_outcome(lecs_ctx *x, const lecs_call *c, const struct cJSON *bod
 /* Closes the audit file and forgets its failures' message. */
 void lecs_audit_close(lecs_ctx *x);
 extern const luaL_Reg lecs_audit_core[];
+
+/* lecs_records.c */
+extern const luaL_Reg lecs_records_core[];
 
 /* lecs_call.c */
 /* Creates the call handles' metatable. */

@@ -11,7 +11,7 @@
  * handle, so ids never repeat across runs (a PID does). Every string is made
  * valid UTF-8 (invalid bytes become U+FFFD) and parameters whose names are
  * secret (ecs_redact_is_secret_name) are written as "[redacted]": every line is
- * valid JSON and holds no secret. Lua-free.
+ * valid JSON and holds no secret. Lua-free. The reader is audit_read.h.
  */
 #ifndef ECS_AUDIT_H
 #define ECS_AUDIT_H

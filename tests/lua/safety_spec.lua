@@ -151,4 +151,16 @@ describe("--audit", function()
     assert.are.equal(3, code)
     assert.matches("cannot open the audit file", out)
   end)
+
+  it("cannot be read back from a missing file or a directory: nil, err ECONFIG naming the path", function()
+    for _, case in ipairs({ { "/nonexistent/dir/x.audit", "No such file or directory" }, { "/", "Is a directory" } }) do
+      for _, fn in ipairs({ "read", "done" }) do
+        local r, err = ecs.audit[fn](case[1])
+        assert.is_nil(r)
+        assert.are.equal("ECONFIG", err.code)
+        assert.are.equal("config", err.kind)
+        assert.are.equal("cannot read the audit file: " .. case[1] .. ": " .. case[2], err.message)
+      end
+    end
+  end)
 end)

@@ -2,8 +2,7 @@
 -- reading one back.
 local core, M, I = ...
 
-local json = core.json
-local type, tostring, select, pcall, ipairs = type, tostring, select, pcall, ipairs
+local select, ipairs = select, ipairs
 local checktype, checkstr = I.checktype, I.checkstr
 
 -- The audit file: one JSON line per mutating call, "intent" (fsync'd before
@@ -34,51 +33,24 @@ end
 -- ecs.audit.run_id() -> the open audit file's run id (nil when none).
 function M.audit.run_id() return (select(3, core.audit_status())) end
 
--- Pairs the lines of an audit file: an outcome belongs to the latest
--- earlier intent with the same run and id, for the same action and
--- instance, that has no outcome yet. Old files (before run ids, ids
+-- ecs.audit.read([path]) -> { calls = { {intent=, outcome=}, ... }, done = {id=true},
+-- pending = {id=true} } | nil, err. core.audit_read (runtime/audit_read.c)
+-- reads and pairs the lines: an outcome belongs to the latest earlier
+-- intent with the same run and id, for the same action and instance, when
+-- that intent has no outcome yet. Old files (before run ids, ids
 -- "<pid>-<n>" that repeat across runs) pair the same way by id alone, in
 -- file order. An outcome that matches no intent is kept as an orphan call
--- ({ outcome = rec, orphan = true }) and decides nothing.
-local function audit_pair(f)
-  local calls, open = {}, {}
-  for line in f:lines() do
-    local ok, rec = pcall(json.decode, line)
-    if ok and type(rec) == "table" and type(rec.id) == "string" then
-      local key = (type(rec.run) == "string" and rec.run or "") .. "\0" .. rec.id
-      if rec.event == "intent" then
-        local e = { intent = rec }
-        calls[#calls + 1] = e
-        open[key] = e
-      elseif rec.event == "outcome" then
-        local e = open[key]
-        if e and e.intent.action == rec.action and e.intent.instance_id == rec.instance_id then
-          e.outcome, open[key] = rec, nil
-        else
-          calls[#calls + 1] = { outcome = rec, orphan = true }
-        end
-      end
-    end
-  end
-  return calls
-end
-
--- ecs.audit.read([path]) -> { calls = { {intent=, outcome=}, ... }, done = {id=true},
--- pending = {id=true} } | nil, err. done: instances whose ReActivateInstances
--- finished OK (an intent and its own outcome); pending: sent (intent) with no
--- outcome, or an ambiguous outcome, and not done since: check their state
--- before acting again. Lines that are not complete JSON (a crash mid-write)
--- are skipped.
+-- ({ outcome = rec, orphan = true }) and decides nothing. Lines that are
+-- not complete JSON (a crash mid-write) are skipped.
+-- done: instances whose ReActivateInstances finished OK (an intent and its
+-- own outcome); pending: sent (intent) with no outcome, or an ambiguous
+-- outcome, and not done since: check their state before acting again.
 local function audit_read(path, fn)
   path = path or audit_path
   checktype(path, "string", 1, fn)
   checkstr(path, 1, fn, "path")
-  local f, msg = io.open(path, "r")
-  if not f then
-    return nil, core.error({ code = "ECONFIG", kind = "config", message = "cannot read the audit file: " .. tostring(msg) })
-  end
-  local calls = audit_pair(f)
-  f:close()
+  local calls, err = core.audit_read(path)
+  if not calls then return nil, err end
   local done, pending = {}, {}
   for _, e in ipairs(calls) do
     local i, o = e.intent, e.outcome
