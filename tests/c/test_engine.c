@@ -106,7 +106,7 @@ static void dry_run_call_is_never_sent_and_records_nothing(void) {
   CHECK_INT(ecs_engine_run(g, 0), 0);
   CHECK(ecs_engine_next_done(g) == NULL); /* never went to the transfer engine */
   finish_fails_with(c, "EDRYRUN");
-  CHECK_INT(ecs_engine_audit_status(g, &last, &run), 0);
+  CHECK_INT(ecs_engine_audit_status(g, &last, &run), 0); /* no file: no record, no failure */
   CHECK(last == NULL && run == NULL);
   /* the engine's dry run covers every mutating call; a read is still sent */
   ecs_engine_set_dry_run(g);
@@ -123,6 +123,39 @@ static void dry_run_call_is_never_sent_and_records_nothing(void) {
   CHECK_INT(sim_requests(s), 1);
   CHECK_INT((long long)ecs_engine_live(g), 0);
   ecs_engine_free(g);
+  ecs_sim_stop(s);
+}
+
+/* With an audit file, a dry run of a mutating call is on the record as
+ * such (intent with dry_run, outcome EDRYRUN), and still not sent. */
+static void dry_run_with_an_audit_file_is_recorded_as_a_dry_run(void) {
+  ecs_sim *s = sim_up(FLEET);
+  ecs_engine *g = engine_up();
+  char dir[] = "/tmp/ecs-engine-XXXXXX", path[64];
+  cJSON *lines[8] = {0};
+  ecs_error e;
+  ecs_call *c;
+  int n, i;
+  ecs_error_init(&e);
+  CHECK(mkdtemp(dir) != NULL);
+  snprintf(path, sizeof path, "%s/audit.jsonl", dir);
+  CHECK_INT(ecs_engine_audit_open(g, path, &e), 0);
+  c = api_call(g, s, "ReActivateInstances", 1);
+  CHECK_INT(ecs_call_submit(c), 0);
+  finish_fails_with(c, "EDRYRUN");
+  n = audit_lines(path, lines);
+  CHECK_INT(n, 2);
+  if (n == 2) {
+    CHECK_STR(ecs_json_str(lines[0], "event"), "intent");
+    CHECK(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(lines[0], "dry_run")));
+    CHECK_STR(ecs_json_str(lines[1], "event"), "outcome");
+    CHECK_STR(ecs_json_str(lines[1], "code"), "EDRYRUN");
+  }
+  for (i = 0; i < n; i++) cJSON_Delete(lines[i]);
+  CHECK_INT(sim_requests(s), 0);
+  ecs_engine_free(g);
+  unlink(path);
+  rmdir(dir);
   ecs_sim_stop(s);
 }
 
@@ -329,6 +362,8 @@ static void raw_call_answer_comes_back_through_accessors(void) {
 
 static const ecs_test_case cases[] = {
   {"dry_run_call_is_never_sent_and_records_nothing", dry_run_call_is_never_sent_and_records_nothing},
+  {"dry_run_with_an_audit_file_is_recorded_as_a_dry_run",
+   dry_run_with_an_audit_file_is_recorded_as_a_dry_run},
   {"audit_write_failure_refuses_the_call_unsent", audit_write_failure_refuses_the_call_unsent},
   {"successful_call_writes_intent_then_outcome", successful_call_writes_intent_then_outcome},
   {"rate_limit_reserve_returns_the_waits_per_key", rate_limit_reserve_returns_the_waits_per_key},
