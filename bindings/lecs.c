@@ -6,16 +6,14 @@
  * lecs_internal.h).
  *
  * Data flows one way: a Lua options table is copied into a C-owned call
- * (lecs_call.c) when it is made; the runtime signs it and the engine
- * transfers it; the completion is turned into a Lua table or (nil, err) by
- * core.finish. The C core never yields: the Lua half waits (api.lua's
+ * (lecs_call.c) when it is made; the runtime's call engine (runtime/engine.c)
+ * audits, signs and transfers it; its outcome is turned into a Lua table or
+ * (nil, err) by core.finish. The C core never yields: the Lua half waits (api.lua's
  * await), so the module needs no lua_yieldk. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
 #include "lecs_internal.h"
-#include "ratelimit.h"
 #include "lecs_lua.h" /* generated: the embedded Lua sources */
 
 static char lecs_token; /* its address marks the scheduler's own yields */
@@ -29,19 +27,15 @@ lecs_ctx *lecs_ctx_get(lua_State *L) {
   return c;
 }
 
-/* __gc of the context: aborts transfers, then frees every call, the rate
- * limits, the credential chains and the audit file. */
+/* __gc of the context: the engine aborts its transfers, then frees every
+ * call, the rate limits and the audit file; then the credential chains. */
 static int ctx_gc(lua_State *L) {
   lecs_ctx *x = luaL_checkudata(L, 1, LECS_CTX_MT);
-  if (x->http) ecs_http_free(x->http);
-  x->http = NULL;
-  lecs_free_calls(x);
-  ecs_ratelimit_free(x->limits);
-  x->limits = NULL;
+  ecs_engine_free(x->engine);
+  x->engine = NULL;
   while (x->nchains) ecs_creds_chain_free(x->chains[--x->nchains]);
   free(x->chains);
   x->chains = NULL;
-  lecs_audit_close(x);
   return 0;
 }
 
@@ -49,6 +43,7 @@ static int ctx_gc(lua_State *L) {
  * client. */
 static void open_context(lua_State *L) {
   lecs_ctx *x;
+  ecs_error e;
   lua_getfield(L, LUA_REGISTRYINDEX, LECS_CTX);
   if (!lua_isnil(L, -1)) {
     lua_pop(L, 1);
@@ -61,9 +56,12 @@ static void open_context(lua_State *L) {
   lua_pushcfunction(L, ctx_gc);
   lua_setfield(L, -2, "__gc");
   lua_setmetatable(L, -2);
-  x->http = ecs_http_new();
-  if (!x->http) luaL_error(L, "ecs: cannot initialise libcurl");
-  if (!(x->limits = ecs_ratelimit_new())) luaL_error(L, "ecs: out of memory");
+  ecs_error_init(&e);
+  if (!(x->engine = ecs_engine_new(&e))) {
+    lua_pushfstring(L, "ecs: %s", e.message ? e.message : "out of memory");
+    ecs_error_free(&e);
+    lua_error(L);
+  }
   lua_setfield(L, LUA_REGISTRYINDEX, LECS_CTX);
   lecs_open_call(L);
   lecs_open_error(L);

@@ -64,7 +64,9 @@ int luaopen_ecs_sim(lua_State *L);
 struct ecs_http_req;
 void lecs_open_http(lua_State *L);
 /* Pushes {status=, headers=, body=} for a completed request (lecs_http.c). */
-void lecs_push_response(lua_State *L, const struct ecs_http_req *req);
+struct ecs_params;
+void lecs_push_response(lua_State *L, long status, const struct ecs_params *headers,
+                        const char *body, size_t len);
 /* Pushes the call handle of req for the module's engine, taking over its
  * contents (req is left empty); core.finish later pushes what
  * lecs_push_response pushes, or nil, err. Returns 1 (lecs_call.c). */

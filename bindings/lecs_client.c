@@ -86,10 +86,10 @@ static int client_gc(lua_State *L) {
 static void apply_dry_run(lua_State *L, lecs_client *c, const char *fn) {
   lecs_ctx *x = lecs_ctx_get(L);
   if (!lua_isboolean(L, -1)) lecs_argerror(L, 1, fn, "dry_run: boolean expected");
-  if (!lua_toboolean(L, -1) && x->dry_run)
+  if (!lua_toboolean(L, -1) && ecs_engine_dry_run(x->engine))
     lecs_argerror(L, 1, fn, "dry_run: the dry run is on and cannot be turned off");
   if (lua_toboolean(L, -1)) {
-    if (c->is_default) x->dry_run = 1;
+    if (c->is_default) ecs_engine_set_dry_run(x->engine);
     else c->dry_run = 1;
   }
 }

@@ -116,7 +116,7 @@ static int lecs_client_info(lua_State *L) {
                                             : ecs_product_default_version(c->cfg.product));
   if (cr) info_set_creds(L, cr);
   ecs_creds_free(&got); /* cr is not used below */
-  lua_pushboolean(L, lecs_ctx_get(L)->dry_run || c->dry_run);
+  lua_pushboolean(L, ecs_engine_dry_run(lecs_ctx_get(L)->engine) || c->dry_run);
   lua_setfield(L, -2, "dry_run");
   return 1;
 }

@@ -208,14 +208,15 @@ static int lecs_http_start(lua_State *L) {
 
 /* Pushes {status=, headers={lower-case name = value (repeats joined with
  * ", ")}, body=} for a completed request. */
-void lecs_push_response(lua_State *L, const ecs_http_req *req) {
+void lecs_push_response(lua_State *L, long status, const ecs_params *headers, const char *body,
+                        size_t len) {
   size_t i;
   lua_createtable(L, 0, 3);
-  lua_pushinteger(L, req->status);
+  lua_pushinteger(L, status);
   lua_setfield(L, -2, "status");
-  lua_createtable(L, 0, (int)req->resp_headers.n);
-  for (i = 0; i < req->resp_headers.n; i++) {
-    const char *name = req->resp_headers.v[i].name, *value = req->resp_headers.v[i].value;
+  lua_createtable(L, 0, (int)headers->n);
+  for (i = 0; i < headers->n; i++) {
+    const char *name = headers->v[i].name, *value = headers->v[i].value;
     if (lua_getfield(L, -1, name) == LUA_TSTRING) {
       lua_pushfstring(L, "%s, %s", lua_tostring(L, -1), value);
       lua_remove(L, -2);
@@ -226,7 +227,7 @@ void lecs_push_response(lua_State *L, const ecs_http_req *req) {
     lua_setfield(L, -2, name);
   }
   lua_setfield(L, -2, "headers");
-  lua_pushlstring(L, req->resp_body.len ? req->resp_body.data : "", req->resp_body.len);
+  lua_pushlstring(L, body, len);
   lua_setfield(L, -2, "body");
 }
 

@@ -1,6 +1,6 @@
 /* lecs_internal.h - what the files of the `ecs` module's C core share with
  * each other and nobody else (lecs.h is the header shared with the other
- * binding files): the per-state context, clients, calls, and the core
+ * binding files): the per-state context, clients, and the core
  * functions each file registers.
  *
  *   lecs.c         luaopen_ecs, the context, the core table, the Lua half
@@ -9,10 +9,14 @@
  *   lecs_creds.c   a call's credentials, the default chains, client_info
  *   lecs_call.c    calls: handles, submit, finish, fetch
  *   lecs_loop.c    the transfer loop: poll, live_calls, inflight
- *   lecs_audit.c   the audit trail of mutating calls (runtime/audit.c writes)
+ *   lecs_audit.c   core.audit_open / audit_status
  *   lecs_records.c reading the audit file back (runtime/audit_read.c)
  *   lecs_util.c    clocks and text helpers
  *   lecs_http.c    core.http_start (ecs.http.request)
+ *
+ * The policy of calls (their life and queue, dry run, rate limits, the
+ * audit trail, signing and submission) is runtime/engine.c's: these files
+ * only convert between Lua values and its ecs_call fields and answers.
  */
 #ifndef ECS_LECS_INTERNAL_H
 #define ECS_LECS_INTERNAL_H
@@ -20,13 +24,12 @@
 #include "client.h"
 #include "creds.h"
 #include "encode.h"
+#include "engine.h"
 #include "errors.h"
 #include "http.h"
 #include "lecs.h"
 
 struct cJSON;
-struct ecs_audit;
-struct ecs_ratelimit;
 
 /* Registry keys and metatable names. */
 #define LECS_CTX "ecs.ctx"                 /* the context userdata */
@@ -38,46 +41,13 @@ struct ecs_ratelimit;
 #define LECS_DRIVER "ecs.driver"           /* the Lua scheduler's step */
 #define LECS_YIELD_GUARD "ecs.yield_guard" /* see lecs_install_yield_guard */
 
-enum { CALL_PENDING, CALL_INFLIGHT, CALL_DONE };
-
 typedef struct lecs_ctx lecs_ctx;
-typedef struct lecs_handle lecs_handle;
-
-/* One API call (or raw transfer), C-owned from the moment the Lua arguments
- * are copied until core.finish has pushed its results. */
-typedef struct lecs_call {
-  ecs_http_req req;
-  lecs_ctx *ctx;
-  struct lecs_call *prev, *next; /* ctx->calls */
-  struct lecs_call *done_next;   /* ctx->done list */
-  int state;
-  int dry_run;
-  int raw; /* 1: a plain GET (core.fetch): no signing, body returned as is;
-             2: ecs.http.request: {status=, headers=, body=} returned */
-  int attempt; /* attempt number the caller gave (for the audit), 0 if none */
-  long long retry_delay_ms; /* the wait before this attempt, -1 if not given */
-  unsigned long audit_seq; /* its number in the audit file; 0: not recorded */
-  ecs_client_config cfg;
-  ecs_creds creds;
-  ecs_params params;
-  char *action, *instance_id, *region;
-  ecs_error err; /* set when the call failed before any transfer */
-  double t0;
-  lecs_handle *handle; /* the userdata that owns the call while Lua waits */
-} lecs_call;
 
 /* Per-state context: the registry's LECS_CTX, freed by its __gc. */
 struct lecs_ctx {
-  ecs_http *http;
-  lecs_call *calls;     /* every live call */
-  lecs_call *done_head; /* completed, not yet reported by core.poll */
-  struct ecs_ratelimit *limits; /* qps= limits (runtime/ratelimit.c) */
+  ecs_engine *engine; /* calls, transfers, rate limits, audit, dry run */
   ecs_creds_chain **chains; /* default credential chains, one per profile */
   size_t nchains;
-  int dry_run;
-  struct ecs_audit *audit;      /* NULL when there is no audit file */
-  unsigned long audit_failures; /* lines that could not be written */
-  char *audit_error;            /* the last failure's message */
 };
 
 /* Options a client can set; unset fields fall back to the default client. */
@@ -141,15 +111,6 @@ int lecs_client_creds(lecs_ctx *x, const lecs_client *c, const lecs_client *d, e
 extern const luaL_Reg lecs_creds_core[];
 
 /* lecs_audit.c */
-/* Records the intent of mutating call c before it is sent. 0, or -1 with
- * c->err set to EAUDIT: then it must not be sent. */
-int lecs_audit_intent(lecs_ctx *x, lecs_call *c);
-/* Records how an audited call ended (body, or e); a failed write is
- * remembered in x, not returned. */
-void lecs_audit_outcome(lecs_ctx *x, const lecs_call *c, const struct cJSON *body,
-                        const ecs_error *e);
-/* Closes the audit file and forgets its failures' message. */
-void lecs_audit_close(lecs_ctx *x);
 extern const luaL_Reg lecs_audit_core[];
 
 /* lecs_records.c */
@@ -158,8 +119,6 @@ extern const luaL_Reg lecs_records_core[];
 /* lecs_call.c */
 /* Creates the call handles' metatable. */
 void lecs_open_call(lua_State *L);
-/* Frees every call of x (at the context's __gc, transfers already gone). */
-void lecs_free_calls(lecs_ctx *x);
 extern const luaL_Reg lecs_call_core[];
 
 /* lecs_loop.c */

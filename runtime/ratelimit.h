@@ -1,4 +1,4 @@
-/* ratelimit.h - client-side rate limits, one per key (the binding uses
+/* ratelimit.h - client-side rate limits, one per key (the call engine uses
  * product, access key, region and action): for each key the send times of
  * its last `cap` reservations, so that no window of 1 second (1/qps seconds
  * below 1 qps, plus a 2% margin) ever holds more than qps of them.
