@@ -44,6 +44,10 @@ void lecs_push_json(lua_State *L, const struct cJSON *v);
  * pushed on the stack (so a raise frees it); returns the tree. what names the
  * argument in error messages. Raises on values JSON cannot hold. */
 struct cJSON *lecs_to_json(lua_State *L, int idx, const char *what);
+/* Pushes a box: a userdata whose slot (returned, NULL at first) holds a
+ * cJSON tree that its __gc deletes, so that a raise while C works on the
+ * tree cannot leak it. Set the slot to NULL to take the tree back. */
+struct cJSON **lecs_json_box(lua_State *L);
 /* Registers json functions into the table at the top of the stack. */
 void lecs_open_json(lua_State *L);
 /* Pushes the array-marker metatable (decoded arrays carry it). */

@@ -72,18 +72,6 @@ static int lecs_done(lua_State *L) {
 
 /* ------------------------------------------------------------------- finish */
 
-/* Pushes the tree as a Lua table and deletes it; a box on the stack owns it
- * while it converts. Returns 1. */
-static int push_body(lua_State *L, cJSON *body) {
-  cJSON **box = lua_newuserdatauv(L, sizeof *box, 0);
-  *box = body;
-  lecs_push_json(L, body);
-  cJSON_Delete(body);
-  *box = NULL;
-  lua_remove(L, -2);
-  return 1;
-}
-
 /* Pushes a successful raw call's answer: ecs.http.request's table, or
  * core.fetch's body, status; then discards c. Pushing may raise: c then
  * stays with its handle. */
@@ -106,14 +94,19 @@ static int finish_raw(lua_State *L, ecs_call *c) {
  * engine writes an audited call's outcome). Frees the call. Returns the
  * number of results. */
 static int call_finish(lua_State *L, ecs_call *c) {
-  cJSON *body = NULL;
+  cJSON **body = lecs_json_box(L); /* owns the answer: a raise below cannot leak it */
   ecs_error err;
   int rc;
   ecs_error_init(&err);
-  rc = ecs_call_finish(c, &body, &err);
+  rc = ecs_call_finish(c, body, &err);
   if (rc == 0 && c->raw) return finish_raw(L, c);
   ecs_call_discard(c);
-  if (rc == 0) return push_body(L, body);
+  if (rc == 0) {
+    lecs_push_json(L, *body);
+    cJSON_Delete(*body);
+    *body = NULL;
+    return 1;
+  }
   lua_pushnil(L);
   lecs_push_error(L, &err);
   ecs_error_free(&err);

@@ -23,8 +23,8 @@ static int box_gc(lua_State *L) {
   return 0;
 }
 
-/* Pushes a new empty box; returns its slot. */
-static cJSON **box_new(lua_State *L) {
+/* Pushes a new empty box; returns its slot (see lecs.h). */
+struct cJSON **lecs_json_box(lua_State *L) {
   cJSON **b = lua_newuserdatauv(L, sizeof *b, 0);
   *b = NULL;
   if (luaL_newmetatable(L, LECS_BOX)) {
@@ -98,7 +98,7 @@ static cJSON *array_to_json(lua_State *L, int idx, lua_Integer n, int depth, con
     cJSON *child;
     cJSON **tmp;
     lua_rawgeti(L, idx, i);
-    tmp = box_new(L); /* node is boxed while the child converts: a raise frees it */
+    tmp = lecs_json_box(L); /* node is boxed while the child converts: a raise frees it */
     *tmp = node;
     child = to_json(L, -2, depth + 1, what);
     *tmp = NULL;
@@ -132,7 +132,7 @@ static cJSON *object_to_json(lua_State *L, int idx, int depth, const char *what)
     cJSON *child;
     cJSON **tmp;
     const char *key = object_key(L, node, what);
-    tmp = box_new(L);
+    tmp = lecs_json_box(L);
     *tmp = node;
     checkcstr(L, -3, what, "key");
     child = to_json(L, -2, depth + 1, what);
@@ -186,7 +186,7 @@ static cJSON *to_json(lua_State *L, int idx, int depth, const char *what) {
 cJSON *lecs_to_json(lua_State *L, int idx, const char *what) {
   cJSON **b;
   idx = lua_absindex(L, idx);
-  b = box_new(L);
+  b = lecs_json_box(L);
   *b = to_json(L, idx, 0, what);
   return *b;
 }
@@ -243,7 +243,7 @@ static int lecs_json_decode(lua_State *L) {
   size_t n;
   const char *s = luaL_checklstring(L, 1, &n);
   const char *end = NULL;
-  cJSON **b = box_new(L);
+  cJSON **b = lecs_json_box(L);
   *b = cJSON_ParseWithLengthOpts(s, n, &end, 0);
   if (!*b) {
     size_t at = end && end >= s ? (size_t)(end - s) : 0;
