@@ -6,7 +6,8 @@
 --   init    M's values from the C half, M's computed fields, shared shims
 --   check   the argument checker every chunk raises misuse through
 --   log     ecs.log, and the progress line of ecs.parallel
---   tasks   the task scheduler: spawn, join, run, sleep, parallel
+--   tasks   the task scheduler: spawn, join, run, sleep, pcall, I.await
+--   parallel ecs.parallel: a pool of tasks over a list
 --   api     call, client, configure, credentials, balance, retry
 --   fleet   instances, classify, reactivatable, wait_for, reactivate
 --   audit   ecs.audit
