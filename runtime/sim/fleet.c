@@ -367,6 +367,7 @@ static int load_accounts(sim_fleet *f, const cJSON *arr, char *err, size_t errle
         get_str(a, "balance_error", p, "InsufficientBalance", 1, &berr, err, errlen) < 0 ||
         get_str(a, "currency", p, NULL, 1, &ac->currency, err, errlen) < 0) {
       free(exp);
+      free(berr);
       return -1;
     }
     bk = find_name(balance_errors, 3, berr);
