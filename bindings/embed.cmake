@@ -11,8 +11,9 @@ foreach(name IN LISTS CHUNKS)
   # messages and tracebacks stay those of the file): the module parses them
   # at every start. The chunks use no long brackets, which this would break.
   file(READ "${DIR}/${name}.lua" text)
-  if(text MATCHES "\\[=*\\[")
-    message(FATAL_ERROR "${name}.lua: long brackets ([[ or [=[): embed.cmake cannot blank its comments")
+  if(text MATCHES "\\[=*\\[" OR text MATCHES "\\\\\n")
+    message(FATAL_ERROR "${name}.lua: long brackets ([[ or [=[) or a string continued over a "
+            "line end: embed.cmake cannot blank its comments")
   endif()
   string(REGEX REPLACE "^[ \t]*--[^\n]*" "" text "${text}")
   string(REGEX REPLACE "\n[ \t]*--[^\n]*" "\n" text "${text}")
