@@ -582,7 +582,8 @@ static int bad_body(const ecs_http_req *req, ecs_error *err) {
 
 /* An answer over the decoding limits (json.h): EJSON, not decoded at all,
  * so that its memory stays bounded by the size cap. Ambiguous like any
- * answer that cannot be read; a retry would get the same. */
+ * answer that cannot be read. Retryable only as a 5xx is (the service
+ * failed; a retry may fare better); any other status would get the same. */
 static int too_complex(const ecs_http_req *req, const char *why, ecs_error *err) {
   size_t cap = req->max_response ? req->max_response : ECS_DEFAULT_MAX_RESPONSE;
   ecs_error_set(err, ECS_KIND_TRANSPORT, "EJSON",
@@ -590,7 +591,7 @@ static int too_complex(const ecs_http_req *req, const char *why, ecs_error *err)
                 req->status, why, ECS_JSON_MAX_DEPTH, ecs_json_max_values(cap),
                 req->resp_body.len);
   err->status = (int)req->status;
-  err->retryable = 0;
+  err->retryable = req->status >= 500;
   err->ambiguous = 1; /* the server saw the request; its outcome is unknown */
   return -1;
 }

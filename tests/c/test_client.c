@@ -841,8 +841,30 @@ static void finish_refuses_8mib_of_nesting_in_bounded_memory(void) {
   finish_refuses("{\"a\":", "[", "", "nested too deep");
 }
 
+/* A 5xx whose body is over the decoding limits is still a 5xx: retryable
+ * (and ambiguous), as every 5xx is (found by fuzz_response). */
+static void finish_keeps_a_5xx_retryable_when_its_body_is_too_deep(void) {
+  fixture f;
+  cJSON *body = NULL;
+  char *s = nested(ECS_JSON_MAX_DEPTH + 20, "1");
+  fx_init(&f, NULL, NULL);
+  f.req.status = 500;
+  ecs_buf_add(&f.req.resp_body, "{\"Code\":", 8);
+  ecs_buf_add(&f.req.resp_body, s, strlen(s));
+  ecs_buf_add(&f.req.resp_body, "}", 1);
+  free(s);
+  CHECK_INT(ecs_client_finish(&f.req, &body, &f.err), -1);
+  CHECK_STR(f.err.code, "EJSON");
+  CHECK_INT(f.err.status, 500);
+  CHECK_INT(f.err.retryable, 1);
+  CHECK_INT(f.err.ambiguous, 1);
+  fx_free(&f);
+}
+
 static const ecs_test_case cases[] = {
   {"json_check_limits_nesting_and_values", json_check_limits_nesting_and_values},
+  {"finish_keeps_a_5xx_retryable_when_its_body_is_too_deep",
+   finish_keeps_a_5xx_retryable_when_its_body_is_too_deep},
   {"finish_refuses_8mib_of_empty_arrays_in_bounded_memory",
    finish_refuses_8mib_of_empty_arrays_in_bounded_memory},
   {"finish_refuses_8mib_of_nesting_in_bounded_memory", finish_refuses_8mib_of_nesting_in_bounded_memory},
