@@ -74,7 +74,6 @@ typedef struct lecs_client {
 lecs_ctx *lecs_ctx_get(lua_State *L);
 
 /* lecs_util.c */
-double lecs_mono_now(void);
 extern const luaL_Reg lecs_util_core[];
 
 /* lecs_error.c */

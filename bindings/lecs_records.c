@@ -1,8 +1,6 @@
 /* lecs_records.c - reading the records back: core.audit_read, the audit
  * file read and paired by runtime/audit_read.c and handed to audit.lua
  * (ecs.audit.read / ecs.audit.done) as Lua tables. */
-#include <string.h>
-
 #include "audit_read.h"
 #include "lecs_internal.h"
 
@@ -48,11 +46,11 @@ static void push_entry(lua_State *L, const ecs_audit_entry *e) {
  * file order; skipped: how many lines were not JSON. err: ECONFIG naming
  * the path when the file cannot be read. */
 static int lecs_audit_read(lua_State *L) {
-  size_t n, i;
-  const char *path = luaL_checklstring(L, 1, &n);
+  size_t i;
+  const char *path = lecs_checkcstr(L, 1, 1, "read", "path");
   ecs_audit_log *log;
   ecs_error e;
-  luaL_argcheck(L, strlen(path) == n, 1, "path: must not contain a NUL byte");
+  luaL_checktype(L, 1, LUA_TSTRING);
   log = log_new(L);
   ecs_error_init(&e);
   if (ecs_audit_read_file(path, log, &e) < 0) {

@@ -7,12 +7,6 @@
 #include "redact.h"
 #include "utf8.h"
 
-double lecs_mono_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* core.now() -> wall-clock seconds (unix time, fractional). */
 static int lecs_now(lua_State *L) {
   struct timespec ts;
@@ -21,9 +15,9 @@ static int lecs_now(lua_State *L) {
   return 1;
 }
 
-/* core.monotonic() -> seconds on the monotonic clock. */
+/* core.monotonic() -> seconds on the monotonic clock (the engine's). */
 static int lecs_monotonic(lua_State *L) {
-  lua_pushnumber(L, lecs_mono_now());
+  lua_pushnumber(L, ecs_engine_now());
   return 1;
 }
 

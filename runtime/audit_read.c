@@ -3,6 +3,7 @@
  * open-addressing table of entry numbers; an intent replaced under its key
  * or given its outcome is simply no longer open, so nothing is deleted. */
 #include "audit_read.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -51,11 +52,8 @@ static int same_value(const cJSON *a, const cJSON *b) {
 
 /* FNV-1a over run, a 0 byte and id. */
 static size_t key_hash(const char *run, const char *id) {
-  uint64_t h = 14695981039346656037u;
-  const unsigned char *p;
-  for (p = (const unsigned char *)run; *p; p++) h = (h ^ *p) * 1099511628211u;
-  h *= 1099511628211u;
-  for (p = (const unsigned char *)id; *p; p++) h = (h ^ *p) * 1099511628211u;
+  uint64_t h = ecs_fnv1a(ECS_FNV_OFFSET, run) * ECS_FNV_PRIME;
+  h = ecs_fnv1a(h, id);
   return (size_t)(h ^ (h >> 32));
 }
 

@@ -135,6 +135,11 @@ int ecs_str_dup(char **dst, const char *src) {
   return 0;
 }
 
+uint64_t ecs_fnv1a(uint64_t h, const char *s) {
+  while (*s) h = (h ^ (unsigned char)*s++) * ECS_FNV_PRIME;
+  return h;
+}
+
 void ecs_free_secret(char *s) {
   if (s) {
     ecs_zeroize(s, strlen(s));

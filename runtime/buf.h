@@ -9,6 +9,7 @@
 #define ECS_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct ecs_buf {
   char *data;   /* always NUL-terminated when len > 0 or after ecs_buf_cstr */
@@ -75,6 +76,11 @@ int ecs_params_copy(ecs_params *dst, const ecs_params *src);
 /* *dst = a heap copy of src, or NULL when src is NULL. 0, or -1 when out of
  * memory (*dst NULL). */
 int ecs_str_dup(char **dst, const char *src);
+/* 64-bit FNV-1a: folds the bytes of string s into h (start from
+ * ECS_FNV_OFFSET) for the hash tables of the runtime and the simulator. */
+#define ECS_FNV_OFFSET 14695981039346656037ULL
+#define ECS_FNV_PRIME 1099511628211ULL
+uint64_t ecs_fnv1a(uint64_t h, const char *s);
 /* Wipes a heap string with zeros and frees it (NULL is fine). */
 void ecs_free_secret(char *s);
 /* Overwrites n bytes at p with zeros; never dropped as a dead store. The one

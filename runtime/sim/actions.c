@@ -67,9 +67,7 @@ static int glob_match(const char *pat, const char *s) {
 }
 
 static uint64_t fnv1a(uint64_t h, const char *s) {
-  if (!s) s = "";
-  while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-  return (h ^ 0xff) * 1099511628211ULL; /* separator */
+  return (ecs_fnv1a(h, s ? s : "") ^ 0xff) * ECS_FNV_PRIME; /* separator */
 }
 
 /* Starting -> Running once start_delay_ms has passed since ReActivate. */
@@ -314,7 +312,7 @@ static uint64_t token_mac(const ecs_sim *s, const sim_req *req, unsigned offset)
   static const char *const keys[] = {"RegionId", "InstanceIds", "Status", "InstanceChargeType",
                                      "LockReason", "ZoneId", "InstanceName", "ResourceGroupId",
                                      "VpcId", "InstanceType", "ImageId", NULL};
-  uint64_t h = 1469598103934665603ULL ^ s->token_salt;
+  uint64_t h = ECS_FNV_OFFSET ^ s->token_salt;
   char num[32];
   size_t i;
   snprintf(num, sizeof num, "%u/%zu", offset, req->account);

@@ -25,15 +25,11 @@ const char *const sim_actions[] = {"ReActivateInstances", "DescribeInstances",
 
 /* ---- indexes ---- */
 
-static uint64_t hash_str(uint64_t h, const char *s) {
-  while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-  return h;
-}
-static uint64_t id_hash(const char *id) { return hash_str(1469598103934665603ULL, id); }
+static uint64_t id_hash(const char *id) { return ecs_fnv1a(ECS_FNV_OFFSET, id); }
 static uint64_t fault_hash(const char *action, const char *id) {
-  uint64_t h = hash_str(1469598103934665603ULL, action);
-  h = (h ^ (id ? 0x01 : 0x02)) * 1099511628211ULL; /* "any" differs from every id */
-  return id ? hash_str(h, id) : h;
+  uint64_t h = ecs_fnv1a(ECS_FNV_OFFSET, action);
+  h = (h ^ (id ? 0x01 : 0x02)) * ECS_FNV_PRIME; /* "any" differs from every id */
+  return id ? ecs_fnv1a(h, id) : h;
 }
 
 /* A table of at least 2 n slots (power of two); NULL on OOM. */

@@ -32,11 +32,6 @@ struct sim_nonce {
   char key[]; /* "ak\nnonce" */
 };
 
-static uint64_t fnv1a(const char *s) {
-  uint64_t h = 1469598103934665603ULL;
-  while (*s) h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-  return h;
-}
 
 /* Unlinks e from its hash chain (e is the oldest: caller fixes the list). */
 static void nonce_unhash(sim_nonces *ns, sim_nonce *e) {
@@ -88,7 +83,7 @@ static int nonce_use(sim_nonces *ns, const char *ak, const char *nonce, long lon
   memcpy(e->key, ak, la);
   e->key[la] = '\n';
   memcpy(e->key + la + 1, nonce, ln + 1);
-  h = fnv1a(e->key);
+  h = ecs_fnv1a(ECS_FNV_OFFSET, e->key);
   {
     sim_nonce *x;
     for (x = ns->tab[h & (ns->nbuckets - 1)]; x; x = x->hnext)
