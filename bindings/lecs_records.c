@@ -47,10 +47,11 @@ static void push_entry(lua_State *L, const ecs_audit_entry *e) {
  * the path when the file cannot be read. */
 static int lecs_audit_read(lua_State *L) {
   size_t i;
-  const char *path = lecs_checkcstr(L, 1, 1, "read", "path");
+  const char *path;
   ecs_audit_log *log;
   ecs_error e;
   luaL_checktype(L, 1, LUA_TSTRING);
+  path = lecs_checkcstr(L, 1, 1, "read", "path");
   log = log_new(L);
   ecs_error_init(&e);
   if (ecs_audit_read_file(path, log, &e) < 0) {
